@@ -1,0 +1,62 @@
+# Thin wrapper over CMake + CTest.  `make help` lists the targets.
+JOBS     ?= $(shell nproc)
+BUILD    ?= build
+PREFIX   ?= /usr/local
+CMAKE    := cmake
+CONFIGS  := gcc clang asan
+
+.PHONY: all deps build run test test-gcc test-clang test-asan bench install clean help
+
+all: build
+
+help:
+	@echo "make deps     install the Debian packages sva needs (apt-get, as root)"
+	@echo "make run      release build, then 'sva run' (the default scenario)"
+	@echo "make test     gcc and clang builds, every test, then all again under ASan+UBSan"
+	@echo "make bench    release build, then every benchmark under bench/"
+	@echo "make install  install sva and its man page under PREFIX=$(PREFIX)"
+	@echo "make clean    remove $(BUILD)/"
+
+deps:
+	@bash scripts/deps.sh
+
+# $(call configure,dir,compiler,extra cmake args)
+define configure
+	@$(CMAKE) -S . -B $(BUILD)/$(1) -DCMAKE_C_COMPILER=$(2) $(3) >/dev/null
+endef
+
+build: deps
+	$(call configure,release,gcc,-DCMAKE_BUILD_TYPE=Release)
+	@$(CMAKE) --build $(BUILD)/release -j $(JOBS)
+
+run: build
+	$(BUILD)/release/tools/sva run
+
+test-gcc: deps
+	$(call configure,gcc,gcc,-DCMAKE_BUILD_TYPE=Release)
+	@$(CMAKE) --build $(BUILD)/gcc -j $(JOBS)
+	cd $(BUILD)/gcc && ctest --output-on-failure -j $(JOBS)
+
+test-clang: deps
+	$(call configure,clang,clang,-DCMAKE_BUILD_TYPE=Release)
+	@$(CMAKE) --build $(BUILD)/clang -j $(JOBS)
+	cd $(BUILD)/clang && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	$(call configure,asan,clang,-DCMAKE_BUILD_TYPE=Debug -DSVA_SANITIZE=ON -DSVA_BUILD_BENCH=OFF)
+	@$(CMAKE) --build $(BUILD)/asan -j $(JOBS)
+	cd $(BUILD)/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+test: test-gcc test-clang test-asan
+	@echo "make test: gcc, clang and ASan+UBSan suites passed"
+
+bench: build
+	@for b in $(BUILD)/release/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+install: build
+	$(CMAKE) --install $(BUILD)/release --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD)

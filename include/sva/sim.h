@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sva/sim.h - the deterministic simulation runtime.
+ *
+ * Everything in sva runs on one host thread against a virtual clock.
+ * Software threads and device engines are tasks: coroutines on their own
+ * stacks that block on wait queues and advance virtual time.  Hardware
+ * that needs no stack (a timer, a posted write landing) uses events:
+ * intrusive nodes with a callback.
+ *
+ * When several tasks or events are ready at the same virtual instant the
+ * scheduler picks among them with the simulation's seeded PRNG, so a seed
+ * fixes the interleaving and different seeds explore different ones.
+ *
+ * The interface (tasks, wait queues, time) is deliberately the one a
+ * native runtime on host threads could also offer.
+ */
+#ifndef SVA_SIM_H
+#define SVA_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Virtual time in nanoseconds since the simulation started. */
+typedef uint64_t sva_time_t;
+
+#define SVA_NSEC	1ull
+#define SVA_USEC	1000ull
+#define SVA_MSEC	1000000ull
+#define SVA_SEC		1000000000ull
+#define SVA_TIME_NEVER	UINT64_MAX
+
+struct sva_sim;
+struct sva_task;
+
+/* How a task's stack is switched to. Both are always built in. */
+enum sva_ctx_kind {
+	SVA_CTX_DEFAULT = 0,	/* fastest available: asm on x86-64 */
+	SVA_CTX_ASM,		/* hand-written x86-64 switch, no syscalls */
+	SVA_CTX_UCONTEXT,	/* portable swapcontext(3) fallback */
+};
+
+struct sva_sim_config {
+	uint64_t seed;			/* PRNG seed; fixes the whole run */
+	enum sva_ctx_kind ctx;
+	size_t stack_size;		/* default task stack; 0 = 128 KiB */
+};
+
+/* ---- the simulation ---------------------------------------------- */
+
+/* Returns NULL and sets errno on failure. */
+struct sva_sim *sva_sim_create(const struct sva_sim_config *cfg);
+/* Frees everything, including tasks that never finished. */
+void sva_sim_destroy(struct sva_sim *sim);
+
+/*
+ * Run until nothing is ready and nothing is scheduled, or sva_sim_stop().
+ * Returns 0, or -EDEADLK when tasks are still blocked with nothing left
+ * that could wake them (they are listed by sva_sim_dump_blocked()).
+ * Must not be called from a task.
+ */
+int sva_sim_run(struct sva_sim *sim);
+/* Same, but stops before the clock would pass @deadline. */
+int sva_sim_run_until(struct sva_sim *sim, sva_time_t deadline);
+/* Ask the running loop to return after the current task yields. */
+void sva_sim_stop(struct sva_sim *sim);
+
+sva_time_t sva_now(const struct sva_sim *sim);
+uint64_t sva_sim_seed(const struct sva_sim *sim);
+const char *sva_sim_ctx_name(const struct sva_sim *sim);
+/* Number of tasks blocked right now (not ready, not finished). */
+unsigned sva_sim_nr_blocked(const struct sva_sim *sim);
+/* Print blocked tasks, one per line, to stderr. */
+void sva_sim_dump_blocked(const struct sva_sim *sim);
+
+/* Counters the runtime keeps about itself. */
+struct sva_sim_counts {
+	uint64_t switches;	/* task switches (into a task) */
+	uint64_t events;	/* events fired, task resumptions included */
+	uint64_t tasks_created;
+	uint64_t tasks_live;
+};
+void sva_sim_counts(const struct sva_sim *sim, struct sva_sim_counts *out);
+
+/* ---- randomness ---------------------------------------------------- */
+
+/* xoshiro256** owned by the simulation; never use rand(3) in sva. */
+uint64_t sva_rand64(struct sva_sim *sim);
+/* Uniform in [0, n); n > 0. */
+uint64_t sva_rand_below(struct sva_sim *sim, uint64_t n);
+/* True with probability num/den. */
+bool sva_rand_chance(struct sva_sim *sim, uint32_t num, uint32_t den);
+
+/* ---- events -------------------------------------------------------- */
+
+struct sva_event;
+typedef void (*sva_event_fn)(struct sva_sim *sim, struct sva_event *ev);
+
+/* Embed in the owning object; container_of() gets back to it. */
+struct sva_event {
+	sva_time_t when;
+	uint32_t slot;		/* index in the timer heap or ready set */
+	uint8_t where;		/* internal: idle, timed or ready */
+	sva_event_fn fire;
+};
+
+void sva_event_init(struct sva_event *ev, sva_event_fn fire);
+/* (Re)schedule at absolute time @when (>= now). */
+void sva_event_at(struct sva_sim *sim, struct sva_event *ev, sva_time_t when);
+void sva_event_after(struct sva_sim *sim, struct sva_event *ev, sva_time_t delay);
+/* Harmless on an idle event. */
+void sva_event_cancel(struct sva_sim *sim, struct sva_event *ev);
+bool sva_event_pending(const struct sva_event *ev);
+
+/* ---- tasks ----------------------------------------------------------- */
+
+typedef void (*sva_task_fn)(void *arg);
+
+struct sva_task_attr {
+	size_t stack_size;	/* 0 = the simulation's default */
+	bool detached;		/* reaped on exit; cannot be joined */
+};
+
+/*
+ * Create a task; it becomes ready at the current instant.  Callable from
+ * tasks and from outside.  Returns NULL (errno set) when no stack can be
+ * had.  @name is copied (truncated to 31 bytes) and names the task in
+ * traces and in fatal errors such as a stack overflow.
+ */
+struct sva_task *sva_task_spawn(struct sva_sim *sim, const char *name,
+				sva_task_fn fn, void *arg,
+				const struct sva_task_attr *attr);
+
+/* The running task, or NULL outside any task. */
+struct sva_task *sva_current(const struct sva_sim *sim);
+const char *sva_task_name(const struct sva_task *t);
+uint64_t sva_task_id(const struct sva_task *t);
+bool sva_task_done(const struct sva_task *t);
+/* Per-task pointer for the layer that owns the task (e.g. a thread). */
+void *sva_task_data(const struct sva_task *t);
+void sva_task_set_data(struct sva_task *t, void *data);
+
+/* End the calling task with @code.  Returning from fn is exit(0). */
+_Noreturn void sva_task_exit(struct sva_sim *sim, int code);
+
+/*
+ * Wait for @t to finish and free it; returns its exit code.  From a task
+ * this blocks; from outside, @t must already be done (else -EBUSY).
+ * Joining a detached task or oneself returns -EINVAL.
+ */
+int sva_task_join(struct sva_sim *sim, struct sva_task *t);
+
+void sva_sleep(struct sva_sim *sim, sva_time_t ns);
+void sva_sleep_until(struct sva_sim *sim, sva_time_t when);
+/* Let other tasks ready at this instant run first. */
+void sva_yield(struct sva_sim *sim);
+
+/* ---- wait queues ------------------------------------------------------ */
+
+struct sva_waitq {
+	struct sva_task *head, *tail;	/* FIFO of waiters */
+	unsigned nr;
+};
+
+void sva_waitq_init(struct sva_waitq *wq);
+/* Block the current task until woken. */
+void sva_wait(struct sva_sim *sim, struct sva_waitq *wq);
+/* Returns 0 when woken, -ETIMEDOUT when the time ran out first. */
+int sva_wait_timeout(struct sva_sim *sim, struct sva_waitq *wq, sva_time_t ns);
+int sva_wait_deadline(struct sva_sim *sim, struct sva_waitq *wq, sva_time_t when);
+/* Return how many tasks were woken.  Woken tasks run at this instant. */
+unsigned sva_wake_one(struct sva_sim *sim, struct sva_waitq *wq);
+unsigned sva_wake_all(struct sva_sim *sim, struct sva_waitq *wq);
+
+/* Sleep on @wq until @cond holds (re-checked after every wake-up). */
+#define sva_wait_event(sim, wq, cond)				\
+	do {							\
+		while (!(cond))					\
+			sva_wait((sim), (wq));			\
+	} while (0)
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SVA_SIM_H */

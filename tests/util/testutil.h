@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the cmocka tests. */
+#ifndef SVA_TESTUTIL_H
+#define SVA_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* FNV-1a 64 over a buffer: a cheap fingerprint for "byte-identical". */
+uint64_t tu_hash(const void *p, size_t n);
+
+/*
+ * Run fn(arg) in a forked child with stderr captured.  Returns the raw
+ * wait status; *err gets the child's stderr (malloc'd, NUL-terminated).
+ */
+int tu_run_child(void (*fn)(void *), void *arg, char **err);
+
+/* A test seed from SVA_TEST_SEED when set, else @def: lets a failure be replayed. */
+uint64_t tu_seed(uint64_t def);
+
+#endif
