@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sva/timing.h - the platform's timing parameters, in one table.
+ *
+ * Every component charges virtual time from this one struct, so a what-if
+ * study or a calibration changes numbers here and nowhere else.  Times are
+ * virtual nanoseconds; bandwidths are bytes per nanosecond (1 B/ns is
+ * 1 GB/s).  The defaults live in src/hw/timing.c, each with where it comes
+ * from; most are first guesses that a later calibration replaces.
+ */
+#ifndef SVA_TIMING_H
+#define SVA_TIMING_H
+
+#include <stdint.h>
+
+#include <sva/sim.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sva_timing {
+	/* ---- CPU ---- */
+	sva_time_t enqcmd_rtt;		/* ENQCMD/ENQCMDS: issue to ZF, non-posted */
+	sva_time_t movdir64b;		/* MOVDIR64B: CPU cost of the posted store */
+	sva_time_t mmio_read;		/* uncached load from a device register */
+	sva_time_t mmio_write;		/* posted store to a device register */
+	sva_time_t mem_access;		/* one ordinary load/store hitting cache */
+	sva_time_t walk_per_level;	/* one page-table entry read by a walker */
+	sva_time_t tlb_hit;		/* CPU TLB hit */
+	sva_time_t exception;		/* #GP/#PF/#UD entry plus IRET, no handler */
+	sva_time_t msr_write;		/* WRMSR (IA32_PASID) */
+	sva_time_t msr_read;		/* RDMSR */
+	sva_time_t tlb_flush;		/* CR3 write or INVLPG */
+	double cpu_memcpy_bw;		/* B/ns, software memcpy */
+
+	/* ---- IOMMU (later layers) ---- */
+	sva_time_t iotlb_hit;
+	sva_time_t iotlb_miss;		/* fixed part; walk levels are extra */
+	sva_time_t pasid_cache_miss;	/* PASID directory + table entry fetch */
+	sva_time_t inv_wait;		/* invalidation descriptor + wait descriptor */
+
+	/* ---- device side (later layers) ---- */
+	sva_time_t atc_hit;
+	sva_time_t atc_miss;		/* device-side cost before the ATS request */
+	sva_time_t ats_rtt;		/* translation request to completion */
+	sva_time_t pri_rtt;		/* page request to page response, wire part */
+	sva_time_t iopf_handling;	/* kernel iopf work for one page request */
+	sva_time_t desc_fetch;		/* engine reads a descriptor (batch) */
+	sva_time_t desc_overhead;	/* per-descriptor engine set-up */
+	double engine_bw;		/* B/ns, one engine streaming */
+	sva_time_t completion_write;	/* writing the completion record */
+	sva_time_t interrupt;		/* MSI-X delivery to the handler running */
+};
+
+/* The defaults: a Sapphire Rapids class server, as well as we know it. */
+void sva_timing_default(struct sva_timing *t);
+
+/* Time to move @bytes at @bw bytes/ns, rounded up; 0 bytes cost nothing. */
+sva_time_t sva_timing_xfer(uint64_t bytes, double bw);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SVA_TIMING_H */
