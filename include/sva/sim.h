@@ -184,6 +184,26 @@ unsigned sva_wake_all(struct sva_sim *sim, struct sva_waitq *wq);
 			sva_wait((sim), (wq));			\
 	} while (0)
 
+/* ---- sleeping mutex --------------------------------------------------- */
+
+/*
+ * A lock that blocks the calling task while someone else holds it, like a
+ * kernel mutex.  Outside any task (set-up code, unit tests) it may only be
+ * taken when free.
+ */
+struct sva_mutex {
+	struct sva_task *owner;
+	bool locked;
+	struct sva_waitq wq;
+};
+
+void sva_mutex_init(struct sva_mutex *m);
+void sva_mutex_lock(struct sva_sim *sim, struct sva_mutex *m);
+/* Returns true when the lock was free and is now held. */
+bool sva_mutex_trylock(struct sva_sim *sim, struct sva_mutex *m);
+void sva_mutex_unlock(struct sva_sim *sim, struct sva_mutex *m);
+bool sva_mutex_held(const struct sva_mutex *m);
+
 #ifdef __cplusplus
 }
 #endif

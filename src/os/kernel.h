@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated operating-system kernel: one per struct sva_system.
+ * Subsystems keep their state here rather than in globals.
+ */
+#ifndef SVA_OS_KERNEL_H
+#define SVA_OS_KERNEL_H
+
+#include <stdint.h>
+
+#include <sva/paging.h>
+#include <sva/phys.h>
+#include <sva/sim.h>
+#include <sva/stats.h>
+
+#include "os/frame.h"
+#include "os/pasid.h"
+
+struct sva_mm;
+
+/* Pages reclaimed to "swap": contents kept in host memory. */
+struct sva_swap {
+	uint8_t (*slot)[SVA_FRAME_SIZE];
+	uint32_t *refs;			/* 0 = slot free */
+	uint64_t nr, cap;
+};
+
+struct sva_kernel_stats {
+	struct sva_counter *page_faults, *cow_breaks, *cow_reuse, *oom;
+	struct sva_counter *notifier_ranges, *migrations, *reclaims, *swapins;
+	struct sva_counter *pasid_allocs, *pasid_frees;
+};
+
+struct sva_kernel {
+	struct sva_sim *sim;
+	struct sva_phys *phys;
+	struct sva_paging_mode paging;	/* what every CPU runs with */
+	struct sva_frames frames;
+	struct sva_pasid_space pasids;
+	struct sva_swap swap;
+	struct sva_mm *mms;
+	uint64_t next_mm_id;
+	struct sva_kernel_stats st;
+	/* Flush CPU TLB entries of @mm for [start, end); set by the CPU layer. */
+	void (*flush_tlb)(struct sva_kernel *k, struct sva_mm *mm, uint64_t start, uint64_t end);
+	void *flush_tlb_ctx;
+	int trace_track;
+};
+
+struct sva_kernel_config {
+	uint32_t pasid_max;		/* 0 = 2^20 */
+	uint64_t frame_limit;		/* 0 = all RAM */
+};
+
+int sva_kernel_init(struct sva_kernel *k, struct sva_sim *sim, struct sva_phys *phys,
+		    const struct sva_kernel_config *cfg);
+void sva_kernel_fini(struct sva_kernel *k);
+
+/* Page-table frames come from the frame allocator. */
+void sva_kernel_pt_alloc(struct sva_kernel *k, struct sva_pt_alloc *a);
+
+/* Swap slots */
+int sva_swap_store(struct sva_kernel *k, const void *page, uint64_t *slot);
+void sva_swap_load(struct sva_kernel *k, uint64_t slot, void *page);
+void sva_swap_get(struct sva_kernel *k, uint64_t slot);
+void sva_swap_put(struct sva_kernel *k, uint64_t slot);
+
+#endif
