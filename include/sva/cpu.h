@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include <sva/paging.h>
+#include <sva/sim.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -132,13 +132,24 @@ static void tlb_flush_va(struct sva_cpu *cpu, uint64_t va)
 	}
 }
 
+/*
+ * Set index: fold higher page-number bits in, so that addresses a multiple
+ * of 64 pages apart (stack, heap and portal often are) do not collide.
+ */
+static struct tlb_entry *tlb_slot(struct sva_cpu *cpu, uint64_t va)
+{
+	uint64_t vpn = va >> 12;
+
+	return &cpu->tlb[(vpn ^ (vpn >> 6) ^ (vpn >> 12) ^ (vpn >> 18)) & cpu->tlb_mask];
+}
+
 static void tlb_fill(struct sva_cpu *cpu, uint64_t va, const struct sva_walk_result *res)
 {
 	struct tlb_entry *e;
 
 	if (!cpu->tlb)
 		return;
-	e = &cpu->tlb[(va >> 12) & cpu->tlb_mask];
+	e = tlb_slot(cpu, va);
 	*e = (struct tlb_entry){
 		.vpn = va >> 12,
 		.pa = res->pa & SVA_FRAME_MASK,
@@ -301,7 +312,7 @@ static int translate(struct sva_cpu *cpu, uint64_t va, enum sva_access acc,
 	int r;
 
 	if (cpu->tlb) {
-		struct tlb_entry *e = &cpu->tlb[(va >> 12) & cpu->tlb_mask];
+		struct tlb_entry *e = tlb_slot(cpu, va);
 
 		if (e->valid && e->vpn == va >> 12 &&
 		    sva_rights_allow(&cpu->mode, &req, e->writable, e->user, e->nx) &&
