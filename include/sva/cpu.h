@@ -10,7 +10,8 @@
  * ENQCMDS and MOVDIR64B.
  *
  * Exceptions (#UD, #GP, #PF) go to the hook the kernel installs with
- * sva_cpu_set_ops().  The hook either asks for the instruction to be
+ * sva_cpu_set_ops(); the hook runs at CPL 0 and the CPL it interrupted is
+ * restored when it returns, as exception delivery and IRET do.  The hook either asks for the instruction to be
  * executed again from the start (after, say, loading IA32_PASID or mapping
  * the page) or gives the exception back: the instruction then returns the
  * vector number and sva_cpu_last_exception() has the details.

@@ -286,8 +286,14 @@ int cpu_run(struct sva_cpu *cpu, cpu_insn_fn fn, void *args)
 		cpu_charge(cpu, sva_machine_timing(cpu->m)->exception);
 		cpu_settle(cpu);
 		trace_exception(cpu, &exc);
-		if (cpu->ops && cpu->ops->exception)
+		if (cpu->ops && cpu->ops->exception) {
+			/* Delivery enters ring 0; IRET goes back to where we were. */
+			unsigned cpl = cpu->cpl;
+
+			cpu->cpl = 0;
 			act = cpu->ops->exception(cpu, &exc, cpu->opaque);
+			cpu->cpl = cpl;
+		}
 		if (act != SVA_EXC_REEXECUTE) {
 			cpu->last_exc = exc;
 			return (int)exc.vector;

@@ -169,11 +169,13 @@ static enum sva_exc_action hook(struct sva_cpu *cpu, const struct sva_exception 
 	struct fx *f = opaque;
 
 	assert_ptr_equal(cpu, f->cpu);
+	/* The handler runs in ring 0 whatever the faulting code ran at. */
+	assert_int_equal(sva_cpu_cpl(cpu), 0);
 	f->hook_calls++;
 	f->seen = *exc;
 	if (exc->vector == SVA_VEC_GP && f->load_pasid &&
 	    !(sva_cpu_pasid_msr(cpu) & SVA_PASID_VALID)) {
-		assert_int_equal(set_msr(f, f->load_pasid), 0);
+		assert_int_equal(sva_cpu_wrmsr(cpu, SVA_MSR_IA32_PASID, f->load_pasid), 0);
 		return SVA_EXC_REEXECUTE;
 	}
 	return SVA_EXC_GIVE_BACK;
