@@ -5,22 +5,24 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <sva/machine.h>
 #include <sva/system.h>
 #include <sva/trace.h>
 
-#include "sim/sim_internal.h"
+#include "os/proc.h"
+#include "system_internal.h"
 
-struct sva_system {
-	struct sva_sim *sim;
-	struct sva_system_config cfg;
-};
+#define DEFAULT_CPUS 4
 
 struct sva_system *sva_system_create(const struct sva_system_config *cfg)
 {
 	struct sva_system_config def = { 0 };
+	struct sva_kernel_config kc;
 	struct sva_sim_config sc;
 	struct sva_system *sys;
+	int err;
 
 	if (!cfg)
 		cfg = &def;
@@ -32,27 +34,50 @@ struct sva_system *sva_system_create(const struct sva_system_config *cfg)
 		.seed = cfg->seed, .ctx = cfg->ctx, .stack_size = cfg->stack_size,
 	};
 	sys->sim = sva_sim_create(&sc);
-	if (!sys->sim) {
-		free(sys);
-		return NULL;
-	}
+	if (!sys->sim)
+		goto fail_errno;
 	if (cfg->trace) {
-		int err = sva_trace_open(sys->sim, cfg->trace);
-
-		if (err) {
-			sva_sim_destroy(sys->sim);
-			free(sys);
-			errno = -err;
-			return NULL;
-		}
+		err = sva_trace_open(sys->sim, cfg->trace);
+		if (err)
+			goto fail;
+	}
+	sys->machine = sva_machine_create(sys->sim, &(struct sva_machine_config){
+		.ram_size = cfg->ram_size,
+	});
+	if (!sys->machine)
+		goto fail_errno;
+	kc = (struct sva_kernel_config){ .pasid_max = cfg->pasid_max, .frame_limit = cfg->frame_limit };
+	err = sva_kernel_init(&sys->kernel, sys->sim, sva_machine_phys(sys->machine), &kc);
+	if (err)
+		goto fail_machine;
+	err = sva_kernel_start_cpus(&sys->kernel, sys->machine, cfg->nr_cpus ? cfg->nr_cpus : DEFAULT_CPUS);
+	if (err) {
+		sva_kernel_fini(&sys->kernel);
+		goto fail_machine;
 	}
 	return sys;
+
+fail_machine:
+	sva_machine_destroy(sys->machine);
+	goto fail;
+fail_errno:
+	err = -errno;
+fail:
+	if (sys->sim) {
+		sva_trace_close(sys->sim);
+		sva_sim_destroy(sys->sim);
+	}
+	free(sys);
+	errno = -err;
+	return NULL;
 }
 
 void sva_system_destroy(struct sva_system *sys)
 {
 	if (!sys)
 		return;
+	sva_kernel_fini(&sys->kernel);
+	sva_machine_destroy(sys->machine);
 	sva_trace_close(sys->sim);
 	sva_sim_destroy(sys->sim);
 	free(sys);
@@ -61,4 +86,31 @@ void sva_system_destroy(struct sva_system *sys)
 struct sva_sim *sva_system_sim(struct sva_system *sys)
 {
 	return sys->sim;
+}
+
+struct sva_machine *sva_system_machine(struct sva_system *sys)
+{
+	return sys->machine;
+}
+
+int sva_system_spawn(struct sva_system *sys, const char *name, sva_guest_fn main, void *arg)
+{
+	struct sva_proc *p = sva_proc_spawn(&sys->kernel, name, main, arg);
+
+	return p ? p->pid : -errno;
+}
+
+int sva_system_proc_status(struct sva_system *sys, int pid, struct sva_exit_status *out)
+{
+	struct sva_proc *p = sva_proc_find(&sys->kernel, pid);
+
+	if (!p)
+		return -ESRCH;
+	memset(out, 0, sizeof(*out));
+	out->exited = p->state == SVA_PROC_ZOMBIE;
+	out->code = p->exit.code;
+	out->signal = p->exit.signal;
+	out->fault_addr = p->exit.fault_addr;
+	snprintf(out->reason, sizeof(out->reason), "%s", p->exit.reason);
+	return 0;
 }

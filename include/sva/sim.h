@@ -136,6 +136,13 @@ struct sva_task *sva_task_spawn(struct sva_sim *sim, const char *name,
 				sva_task_fn fn, void *arg,
 				const struct sva_task_attr *attr);
 
+/*
+ * The simulation being run on this host thread (inside sva_sim_run), or
+ * NULL: the equivalent of the kernel's `current`, for code such as the
+ * guest API that has no handle passed to it.
+ */
+struct sva_sim *sva_sim_running(void);
+
 /* The running task, or NULL outside any task. */
 struct sva_task *sva_current(const struct sva_sim *sim);
 const char *sva_task_name(const struct sva_task *t);

@@ -3,9 +3,9 @@
  * sva/system.h - one whole simulated system.
  *
  * Everything sva models hangs off a struct sva_system: the runtime (clock,
- * tasks, PRNG, stats, trace) and, layer by layer, the machine, the kernel
- * and the devices.  There is no other mutable state, so two systems can
- * live side by side in one process.
+ * tasks, PRNG, stats, trace), the machine (memory, CPUs, devices) and the
+ * kernel.  There is no other mutable state, so two systems can live side by
+ * side in one process.
  */
 #ifndef SVA_SYSTEM_H
 #define SVA_SYSTEM_H
@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sva/guest.h>
 #include <sva/sim.h>
 
 #ifdef __cplusplus
@@ -20,12 +21,17 @@ extern "C" {
 #endif
 
 struct sva_system;
+struct sva_machine;
 
 struct sva_system_config {
 	uint64_t seed;
 	enum sva_ctx_kind ctx;		/* task switch implementation */
 	size_t stack_size;		/* default task stack, 0 = runtime default */
 	FILE *trace;			/* when set, a Chrome trace is streamed here */
+	uint64_t ram_size;		/* simulated RAM; 0 = 4 GiB */
+	unsigned nr_cpus;		/* logical CPUs; 0 = 4 */
+	uint32_t pasid_max;		/* PASIDs 1..max-1; 0 = 2^20 */
+	uint64_t frame_limit;		/* usable RAM frames (to force OOM); 0 = all */
 };
 
 /* Returns NULL and sets errno on failure. */
@@ -34,6 +40,23 @@ struct sva_system *sva_system_create(const struct sva_system_config *cfg);
 void sva_system_destroy(struct sva_system *sys);
 
 struct sva_sim *sva_system_sim(struct sva_system *sys);
+struct sva_machine *sva_system_machine(struct sva_system *sys);
+
+/*
+ * Start a simulated process with one thread running @main(@arg); it runs
+ * when the simulation does.  Returns its pid or a negative errno.
+ */
+int sva_system_spawn(struct sva_system *sys, const char *name, sva_guest_fn main, void *arg);
+
+/* How a process ended (valid once it has). */
+struct sva_exit_status {
+	int exited;		/* 0 while it runs */
+	int code;		/* exit code when no signal */
+	int signal;		/* fatal signal, or 0 */
+	uint64_t fault_addr;
+	char reason[64];
+};
+int sva_system_proc_status(struct sva_system *sys, int pid, struct sva_exit_status *out);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 
 #include "os/kernel.h"
 #include "os/mm.h"
+#include "os/proc.h"
 
 static int pt_alloc(void *opaque, uint64_t *pa)
 {
@@ -58,6 +59,11 @@ int sva_kernel_init(struct sva_kernel *k, struct sva_sim *sim, struct sva_phys *
 		.swapins = sva_stat_counter(sim, "kernel.swap_ins"),
 		.pasid_allocs = sva_stat_counter(sim, "kernel.pasid_allocs"),
 		.pasid_frees = sva_stat_counter(sim, "kernel.pasid_frees"),
+		.gp_fixups = sva_stat_counter(sim, "kernel.enqcmd_gp_fixups"),
+		.signals = sva_stat_counter(sim, "kernel.signals"),
+		.ctx_switches = sva_stat_counter(sim, "kernel.context_switches"),
+		.procs = sva_stat_counter(sim, "kernel.processes"),
+		.threads = sva_stat_counter(sim, "kernel.threads"),
 	};
 	for (size_t i = 0; i < sizeof(k->st) / sizeof(void *); i++)
 		if (!((void **)&k->st)[i]) {
@@ -65,12 +71,16 @@ int sva_kernel_init(struct sva_kernel *k, struct sva_sim *sim, struct sva_phys *
 			return -ENOMEM;
 		}
 	k->trace_track = sva_trace_track(sim, "kernel", "mm");
+	k->next_pid = 100;
+	sva_waitq_init(&k->cpu_wq);
 	return 0;
 }
 
 void sva_kernel_fini(struct sva_kernel *k)
 {
 	/* Whatever is still alive goes down with the machine. */
+	sva_procs_free_all(k);
+	sva_kernel_stop_cpus(k);
 	while (k->mms) {
 		struct sva_mm *mm = k->mms;
 

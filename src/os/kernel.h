@@ -17,6 +17,10 @@
 #include "os/pasid.h"
 
 struct sva_mm;
+struct sva_machine;
+struct sva_lcpu;
+struct sva_proc;
+struct sva_chardev;
 
 /* Pages reclaimed to "swap": contents kept in host memory. */
 struct sva_swap {
@@ -29,6 +33,7 @@ struct sva_kernel_stats {
 	struct sva_counter *page_faults, *cow_breaks, *cow_reuse, *oom;
 	struct sva_counter *notifier_ranges, *migrations, *reclaims, *swapins;
 	struct sva_counter *pasid_allocs, *pasid_frees;
+	struct sva_counter *gp_fixups, *signals, *ctx_switches, *procs, *threads;
 };
 
 struct sva_kernel {
@@ -41,6 +46,16 @@ struct sva_kernel {
 	struct sva_mm *mms;
 	uint64_t next_mm_id;
 	struct sva_kernel_stats st;
+
+	/* processes and the CPUs they run on (os/proc.c) */
+	struct sva_machine *machine;
+	struct sva_lcpu *lcpus;
+	unsigned nr_lcpus;
+	struct sva_waitq cpu_wq;	/* threads waiting for a CPU */
+	struct sva_proc *procs;
+	int next_pid;
+	struct sva_chardev *chardevs;	/* device nodes ("udev's" view) */
+	uint64_t next_tid;
 	/* Flush CPU TLB entries of @mm for [start, end); set by the CPU layer. */
 	void (*flush_tlb)(struct sva_kernel *k, struct sva_mm *mm, uint64_t start, uint64_t end);
 	void *flush_tlb_ctx;

@@ -463,3 +463,8 @@ void sva_yield(struct sva_sim *sim)
 {
 	sva_sleep_until(sim, sim->now);
 }
+
+struct sva_sim *sva_sim_running(void)
+{
+	return running_sim;
+}
