@@ -69,6 +69,7 @@ struct sva_exception {
 	uint64_t cr2;		/* #PF: the faulting linear address */
 	const char *insn;	/* "enqcmd", "load", "wrmsr", ... */
 	const char *why;	/* short reason, for messages and tests */
+	unsigned cpl;		/* privilege level the exception came from */
 };
 
 enum sva_exc_action {

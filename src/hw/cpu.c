@@ -282,6 +282,7 @@ int cpu_run(struct sva_cpu *cpu, cpu_insn_fn fn, void *args)
 			cpu_settle(cpu);
 			return r;
 		}
+		exc.cpl = cpu->cpl;
 		cpu->stats.exceptions++;
 		cpu_charge(cpu, sva_machine_timing(cpu->m)->exception);
 		cpu_settle(cpu);

@@ -28,19 +28,16 @@ static bool fixup_enqcmd_gp(struct sva_thread *t, struct sva_cpu *cpu)
 {
 	struct sva_kernel *k = t->proc->k;
 	struct sva_mm *mm = t->proc->mm;
-	uint64_t msr = 0;
 	int r;
 
 	if (!(sva_cpu_cpuid7_ecx(cpu) & SVA_CPUID7_ECX_ENQCMD))
 		return false;
 	if (mm->pasid == SVA_PASID_INVALID || t->pasid_activated)
 		return false;
-	sva_cpu_set_cpl(cpu, 0);
+	/* The handler runs at CPL 0, so the WRMSR is allowed. */
 	r = sva_cpu_wrmsr(cpu, SVA_MSR_IA32_PASID, mm->pasid | SVA_PASID_VALID);
-	sva_cpu_set_cpl(cpu, 3);
 	assert(r == 0);
 	(void)r;
-	(void)msr;
 	t->pasid_activated = true;
 	t->st.gp_fixups++;
 	sva_counter_inc(k->st.gp_fixups);
@@ -66,18 +63,21 @@ enum sva_exc_action sva_trap_handler(struct sva_cpu *cpu, const struct sva_excep
 	int r;
 
 	/* Only user threads run on kernel-managed CPUs; kernel-mode faults are bugs. */
-	if (!t || sva_cpu_cpl(cpu) != 3)
+	if (!t || exc->cpl != 3)
 		return SVA_EXC_GIVE_BACK;
 	(void)k;
 	switch (exc->vector) {
 	case SVA_VEC_GP:
 		return fixup_enqcmd_gp(t, cpu) ? SVA_EXC_REEXECUTE : SVA_EXC_GIVE_BACK;
 	case SVA_VEC_PF:
-		if (exc->error_code & SVA_PF_RSVD)
-			return SVA_EXC_GIVE_BACK;	/* corrupt tables: SIGBUS */
+		if (exc->error_code & SVA_PF_RSVD) {
+			t->last_fault = -EIO;		/* corrupt tables: SIGBUS */
+			return SVA_EXC_GIVE_BACK;
+		}
 		t->st.page_faults++;
 		/* The fault handler may sleep: the thread keeps its CPU, as in Linux. */
 		r = sva_mm_fault(t->proc->mm, exc->cr2, fault_access(exc->error_code));
+		t->last_fault = r;
 		return r == 0 ? SVA_EXC_REEXECUTE : SVA_EXC_GIVE_BACK;
 	default:
 		return SVA_EXC_GIVE_BACK;
