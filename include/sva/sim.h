@@ -124,6 +124,12 @@ typedef void (*sva_task_fn)(void *arg);
 struct sva_task_attr {
 	size_t stack_size;	/* 0 = the simulation's default */
 	bool detached;		/* reaped on exit; cannot be joined */
+	/*
+	 * A service loop (a device engine, a kernel worker) that waits for
+	 * work forever: its waiting is not a deadlock, so sva_sim_run() does
+	 * not count it as blocked.
+	 */
+	bool daemon;
 };
 
 /*
@@ -161,6 +167,14 @@ _Noreturn void sva_task_exit(struct sva_sim *sim, int code);
  * Joining a detached task or oneself returns -EINVAL.
  */
 int sva_task_join(struct sva_sim *sim, struct sva_task *t);
+
+/*
+ * End a task that is not running (blocked, sleeping or ready) where it
+ * stands: it is taken off whatever it waits on and never resumes; its exit
+ * code is -ECANCELED.  For tearing down service loops; a detached task is
+ * freed at once.  Returns -EINVAL for the running task or a finished one.
+ */
+int sva_task_kill(struct sva_sim *sim, struct sva_task *t);
 
 void sva_sleep(struct sva_sim *sim, sva_time_t ns);
 void sva_sleep_until(struct sva_sim *sim, sva_time_t when);

@@ -144,7 +144,7 @@ unsigned sva_sim_nr_blocked(const struct sva_sim *sim)
 void sva_sim_dump_blocked(const struct sva_sim *sim)
 {
 	for (const struct sva_task *t = sim->all_tasks; t; t = t->all_next) {
-		if (t->state != SVA_TASK_BLOCKED)
+		if (t->state != SVA_TASK_BLOCKED || t->daemon)
 			continue;
 		fprintf(stderr, "  task %llu '%s' blocked%s\n",
 			(unsigned long long)t->id, t->name,

@@ -106,6 +106,7 @@ struct sva_task {
 	int exit_code;
 	uint8_t state;
 	bool detached;
+	bool daemon;
 	bool join_claimed;
 #ifdef SVA_ASAN
 	void *asan_fake_stack;

@@ -261,7 +261,7 @@ static void task_fire(struct sva_sim *sim, struct sva_event *ev)
 	struct sva_task *t = container_of(ev, struct sva_task, ev);
 
 	assert(t->state == SVA_TASK_READY || t->state == SVA_TASK_BLOCKED);
-	if (t->state == SVA_TASK_BLOCKED)
+	if (t->state == SVA_TASK_BLOCKED && !t->daemon)
 		sim->nr_blocked--;
 	t->state = SVA_TASK_RUNNING;
 	sim->current = t;
@@ -294,7 +294,8 @@ void sva_sched_block(struct sva_sim *sim)
 		t->state = SVA_TASK_READY;
 	} else {
 		t->state = SVA_TASK_BLOCKED;
-		sim->nr_blocked++;
+		if (!t->daemon)
+			sim->nr_blocked++;
 	}
 	switch_to_main(sim, t, false);
 	assert(sim->current == t && t->state == SVA_TASK_RUNNING);
@@ -338,6 +339,7 @@ struct sva_task *sva_task_spawn(struct sva_sim *sim, const char *name,
 	t->arg = arg;
 	t->id = ++sim->next_task_id;
 	t->detached = attr && attr->detached;
+	t->daemon = attr && attr->daemon;
 	snprintf(t->name, sizeof(t->name), "%s", name ? name : "task");
 	sva_waitq_init(&t->joiners);
 	sva_event_init(&t->ev, task_fire);
@@ -386,29 +388,50 @@ int sva_task_join(struct sva_sim *sim, struct sva_task *t)
 	return code;
 }
 
+/* Take an abandoned task off whatever it waits on. */
+static void task_unhook(struct sva_sim *sim, struct sva_task *t)
+{
+	if (t->wq) {
+		struct sva_waitq *wq = t->wq;
+
+		if (t->wq_prev)
+			t->wq_prev->wq_next = t->wq_next;
+		else
+			wq->head = t->wq_next;
+		if (t->wq_next)
+			t->wq_next->wq_prev = t->wq_prev;
+		else
+			wq->tail = t->wq_prev;
+		wq->nr--;
+		t->wq = NULL;
+	}
+	sva_event_cancel(sim, &t->ev);
+}
+
 void sva_tasks_free_all(struct sva_sim *sim)
 {
 	while (sim->all_tasks) {
 		struct sva_task *t = sim->all_tasks;
 
-		/* Abandoned mid-run: take it off whatever it waits on. */
-		if (t->wq) {
-			struct sva_waitq *wq = t->wq;
-
-			if (t->wq_prev)
-				t->wq_prev->wq_next = t->wq_next;
-			else
-				wq->head = t->wq_next;
-			if (t->wq_next)
-				t->wq_next->wq_prev = t->wq_prev;
-			else
-				wq->tail = t->wq_prev;
-			wq->nr--;
-			t->wq = NULL;
-		}
-		sva_event_cancel(sim, &t->ev);
+		task_unhook(sim, t);
 		task_free(sim, t);
 	}
+}
+
+int sva_task_kill(struct sva_sim *sim, struct sva_task *t)
+{
+	if (!t || t == sim->current || t->state == SVA_TASK_DONE)
+		return -EINVAL;
+	task_unhook(sim, t);
+	if (t->state == SVA_TASK_BLOCKED && !t->daemon)
+		sim->nr_blocked--;
+	t->state = SVA_TASK_DONE;
+	t->exit_code = -ECANCELED;
+	sim->counts.tasks_live--;
+	sva_wake_all(sim, &t->joiners);
+	if (t->detached)
+		task_free(sim, t);
+	return 0;
 }
 
 struct sva_task *sva_current(const struct sva_sim *sim)
