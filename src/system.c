@@ -11,6 +11,7 @@
 #include <sva/system.h>
 #include <sva/trace.h>
 
+#include "os/iommu_drv.h"
 #include "os/proc.h"
 #include "system_internal.h"
 
@@ -51,6 +52,8 @@ struct sva_system *sva_system_create(const struct sva_system_config *cfg)
 	if (err)
 		goto fail_machine;
 	err = sva_kernel_start_cpus(&sys->kernel, sys->machine, cfg->nr_cpus ? cfg->nr_cpus : DEFAULT_CPUS);
+	if (!err)
+		err = sva_iommu_drv_init(&sys->kernel, sys->machine, cfg->iommu, &sys->kernel.iommu);
 	if (err) {
 		sva_kernel_fini(&sys->kernel);
 		goto fail_machine;

@@ -87,7 +87,7 @@ int sva_fork(sva_guest_fn child, void *arg);
 int sva_thread_create(sva_guest_fn fn, void *arg, const char *name);
 /* Wait for a child; *status gets the exit code, or 128 + signal. */
 int sva_waitpid(int pid, int *status);
-/* Sleep in virtual time; -EINTR when the process is being killed. */
+/* Sleep in virtual time off the CPU; returns 0 (a kill ends the thread inside). */
 int sva_nanosleep(uint64_t ns);
 /* Spin for @ns of virtual time without leaving the CPU (polling). */
 void sva_spin(uint64_t ns);

@@ -22,6 +22,7 @@ extern "C" {
 
 struct sva_system;
 struct sva_machine;
+struct sva_iommu_config;
 
 struct sva_system_config {
 	uint64_t seed;
@@ -32,6 +33,7 @@ struct sva_system_config {
 	unsigned nr_cpus;		/* logical CPUs; 0 = 4 */
 	uint32_t pasid_max;		/* PASIDs 1..max-1; 0 = 2^20 */
 	uint64_t frame_limit;		/* usable RAM frames (to force OOM); 0 = all */
+	const struct sva_iommu_config *iommu;	/* NULL = defaults */
 };
 
 /* Returns NULL and sets errno on failure. */

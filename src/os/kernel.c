@@ -10,6 +10,7 @@
 #include "os/kernel.h"
 #include "os/mm.h"
 #include "os/proc.h"
+#include "os/iommu_drv.h"
 
 static int pt_alloc(void *opaque, uint64_t *pa)
 {
@@ -80,6 +81,10 @@ void sva_kernel_fini(struct sva_kernel *k)
 {
 	/* Whatever is still alive goes down with the machine. */
 	sva_procs_free_all(k);
+	if (k->iommu) {
+		sva_iommu_drv_fini(k->iommu);
+		k->iommu = NULL;
+	}
 	sva_kernel_stop_cpus(k);
 	while (k->mms) {
 		struct sva_mm *mm = k->mms;

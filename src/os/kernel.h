@@ -21,6 +21,7 @@ struct sva_machine;
 struct sva_lcpu;
 struct sva_proc;
 struct sva_chardev;
+struct sva_iommu_drv;
 
 /* Pages reclaimed to "swap": contents kept in host memory. */
 struct sva_swap {
@@ -55,6 +56,7 @@ struct sva_kernel {
 	struct sva_proc *procs;
 	int next_pid;
 	struct sva_chardev *chardevs;	/* device nodes ("udev's" view) */
+	struct sva_iommu_drv *iommu;	/* the (one) IOMMU's driver */
 	uint64_t next_tid;
 	/* Flush CPU TLB entries of @mm for [start, end); set by the CPU layer. */
 	void (*flush_tlb)(struct sva_kernel *k, struct sva_mm *mm, uint64_t start, uint64_t end);

@@ -205,11 +205,17 @@ static void vma_link(struct sva_mm *mm, struct sva_vma *vma)
 	*p = vma;
 }
 
-static void vma_free(struct sva_vma *vma)
+static void vma_free(struct sva_mm *mm, struct sva_vma *vma)
 {
-	if (vma->shm && --vma->shm->refs == 0) {
-		free(vma->shm->frames);
-		free(vma->shm);
+	struct sva_shmem *shm = vma->shm;
+
+	if (shm && --shm->refs == 0) {
+		/* The object's own references: the last VMA takes them along. */
+		for (uint64_t i = 0; i < shm->npages; i++)
+			if (shm->frames[i])
+				sva_frame_put(&mm->k->frames, shm->frames[i]);
+		free(shm->frames);
+		free(shm);
 	}
 	free(vma);
 }
@@ -330,7 +336,7 @@ static void unmap_locked(struct sva_mm *mm, uint64_t start, uint64_t end)
 
 		if (v->start >= start && v->end <= end) {
 			*p = v->next;
-			vma_free(v);
+			vma_free(mm, v);
 		} else {
 			p = &v->next;
 		}
@@ -450,7 +456,7 @@ int sva_mm_mmap(struct sva_mm *mm, uint64_t *addr, uint64_t len, unsigned prot,
 	}
 	sva_mutex_unlock(mm->k->sim, &mm->lock);
 	if (r)
-		vma_free(vma);
+		vma_free(mm, vma);
 	return r;
 }
 

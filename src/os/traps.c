@@ -16,9 +16,10 @@
 #include "os/proc.h"
 
 /*
- * The seed, "#GP Handling": "the #GP handler ... notes the exception is from
- * ENQCMD, and if the PASID of the process is valid, loads the PASID into the
- * MSR and returns so that the ENQCMD instruction is re-executed."  Linux's
+ * The seed, "PASID Life Cycle Management": "The Linux #GP handler notes that
+ * a PASID has been allocated for the process, and so initializes the
+ * IA32_PASID MSR and returns so that the ENQCMD instruction is
+ * re-executed."  Linux's
  * try_fixup_enqcmd_gp() does not decode the instruction: any user-mode #GP
  * on a thread whose mm has a PASID and whose MSR is not yet activated gets
  * the MSR loaded and one retry.  A #GP that still happens afterwards (the

@@ -37,8 +37,9 @@ static struct env *env_new(uint64_t ram, uint64_t frame_limit, uint32_t pasid_ma
 
 static void env_free(struct env *e)
 {
-	sva_kernel_fini(&e->k);
+	/* Every test drops its mms first: no frame may be left in use. */
 	assert_int_equal(e->k.frames.nr_used, 0);
+	sva_kernel_fini(&e->k);
 	sva_phys_destroy(e->phys);
 	sva_sim_destroy(e->sim);
 	free(e);
@@ -415,6 +416,14 @@ static void test_migration_and_reclaim_take_pages_away_through_the_notifier(void
 	assert_int_equal(e->k.st.swapins->value, 2);
 	/* A page shared with a fork cannot be moved without rmap. */
 	assert_int_equal(sva_mm_fault(mm, a + 4096, SVA_ACC_WRITE), 0);
+	{
+		struct sva_mm *c2;
+
+		assert_int_equal(sva_mm_dup(mm, &c2), 0);
+		assert_int_equal(sva_mm_migrate_page(mm, a + 4096), -EBUSY);
+		assert_int_equal(sva_mm_reclaim_page(mm, a + 4096), -EBUSY);
+		sva_mmput(c2);
+	}
 	sva_mmput(child);
 	assert_int_equal(sva_mm_reclaim_page(mm, a + 4096), 0);
 	sva_mmput(mm);
