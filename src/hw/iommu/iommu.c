@@ -141,6 +141,13 @@ static int reg_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 	struct sva_iommu *iommu = opaque;
 	uint32_t v32 = (uint32_t)val;
 
+	/* A 64-bit write to the qword holding a 32-bit register at +4. */
+	if (size == 8 && (off == 0x30 || off == 0x98 || off == 0xd8)) {
+		off += 4;
+		v32 = (uint32_t)(val >> 32);
+		size = 4;
+	}
+
 	switch (off) {
 	case SVA_DMAR_GCMD: write_gcmd(iommu, v32); break;
 	case SVA_DMAR_RTADDR: case SVA_DMAR_RTADDR + 4:
