@@ -71,6 +71,14 @@ static const char *jtype(const struct json_object *o)
 	return json_type_to_name(json_object_get_type(o));
 }
 
+/* "an array", "a string": the JSON type of @o for messages. */
+static const char *article(const struct json_object *o)
+{
+	const char *t = jtype(o);
+
+	return t[0] == 'a' || t[0] == 'o' || t[0] == 'i' ? "an" : "a";
+}
+
 /* An unsigned integer from a JSON number or a decimal string, in 0..max. */
 static int get_uint(struct pctx *p, const char *path, const char *key,
 		    struct json_object *o, uint64_t max, uint64_t *out)
@@ -101,8 +109,7 @@ static int get_uint(struct pctx *p, const char *path, const char *key,
 		return perr(p, -EINVAL, "%s: %s %s must be a whole number", path, key, text);
 	} else {
 		return perr(p, -EINVAL, "%s: %s must be a number, not %s %s",
-			    path, key, json_object_is_type(o, json_type_array) ||
-			    json_object_is_type(o, json_type_object) ? "an" : "a",
+			    path, key, article(o),
 			    jtype(o));
 	}
 	if (v < 0)
@@ -133,8 +140,7 @@ static int get_int(struct pctx *p, const char *path, const char *key,
 		v = json_object_get_int64(o);
 	} else {
 		return perr(p, -EINVAL, "%s: %s must be a number, not %s %s", path, key,
-			    json_object_is_type(o, json_type_array) ||
-			    json_object_is_type(o, json_type_object) ? "an" : "a", jtype(o));
+			    article(o), jtype(o));
 	}
 	if (v < min || v > max)
 		return perr(p, -ERANGE, "%s: %s %s is out of range (%d..%d)",
@@ -168,9 +174,7 @@ static int get_str(struct pctx *p, const char *path, const char *key,
 {
 	if (!json_object_is_type(o, json_type_string))
 		return perr(p, -EINVAL, "%s: %s must be a string, not %s %s", path, key,
-			    json_object_is_type(o, json_type_array) ||
-			    json_object_is_type(o, json_type_object) ||
-			    json_object_is_type(o, json_type_int) ? "an" : "a", jtype(o));
+			    article(o), jtype(o));
 	*out = json_object_get_string(o);
 	return 0;
 }
@@ -225,8 +229,7 @@ static int get_sub_dev(struct pctx *p, const char *where, struct json_object *o,
 
 	if (!json_object_is_type(o, json_type_object))
 		return perr(p, -EINVAL, "%s: expected an object, not %s %s", where,
-			    json_object_is_type(o, json_type_array) ||
-			    json_object_is_type(o, json_type_int) ? "an" : "a", jtype(o));
+			    article(o), jtype(o));
 	if (!json_object_object_get_ex(o, "dev", &d))
 		return perr(p, -EINVAL, "%s: missing required key \"dev\"", where);
 	rc = get_str(p, where, "dev", d, &name);
@@ -247,8 +250,7 @@ static int get_array(struct pctx *p, const char *path, const char *key,
 {
 	if (!json_object_is_type(o, json_type_array))
 		return perr(p, -EINVAL, "%s: %s must be an array, not %s %s", path, key,
-			    json_object_is_type(o, json_type_object) ||
-			    json_object_is_type(o, json_type_int) ? "an" : "a", jtype(o));
+			    article(o), jtype(o));
 	return 0;
 }
 
@@ -266,6 +268,25 @@ static int check_container(struct pctx *p, const char *path, int gid, int contai
 		    path, gid, container);
 }
 
+/*
+ * Start an engine, WQ or group object: its "dev" names it, and the device
+ * must have room for one more.  @path gets "dsaD/<dev>" for messages.
+ */
+static int open_sub(struct pctx *p, const struct idxd_cfg_device *dev, struct json_object *o,
+		    const char *where, const char *prefix, unsigned int nr, unsigned int max,
+		    char path[64], int *id)
+{
+	int rc = get_sub_dev(p, where, o, prefix, dev->id, id);
+
+	if (rc)
+		return rc;
+	snprintf(path, 64, "dsa%d/%s%d.%d", dev->id, prefix, dev->id, *id);
+	if (nr == max)
+		return perr(p, -ERANGE, "%s: too many %ss in dsa%d (at most %u)", path,
+			    prefix, dev->id, max);
+	return 0;
+}
+
 /* --- engines --- */
 
 static int parse_engine(struct pctx *p, struct idxd_cfg_device *dev,
@@ -275,13 +296,9 @@ static int parse_engine(struct pctx *p, struct idxd_cfg_device *dev,
 	char path[64];
 	int id, rc;
 
-	rc = get_sub_dev(p, where, o, "engine", dev->id, &id);
+	rc = open_sub(p, dev, o, where, "engine", dev->nr_engines, IDXD_CFG_MAX_ENGINES, path, &id);
 	if (rc)
 		return rc;
-	snprintf(path, sizeof(path), "dsa%d/engine%d.%d", dev->id, dev->id, id);
-	if (dev->nr_engines == IDXD_CFG_MAX_ENGINES)
-		return perr(p, -ERANGE, "%s: too many engines (at most %d)", path,
-			    IDXD_CFG_MAX_ENGINES);
 	e = &dev->engines[dev->nr_engines++];
 	e->id = id;
 	e->group_id = container;
@@ -542,16 +559,13 @@ static int parse_wq(struct pctx *p, struct idxd_cfg_device *dev,
 	char path[64];
 	int id, rc;
 
-	rc = get_sub_dev(p, where, o, "wq", dev->id, &id);
+	rc = open_sub(p, dev, o, where, "wq", dev->nr_wqs, IDXD_CFG_MAX_WQS, path, &id);
 	if (rc)
 		return rc;
-	snprintf(path, sizeof(path), "dsa%d/wq%d.%d", dev->id, dev->id, id);
 	for (unsigned int i = 0; i < 4; i++)
 		if (!json_object_object_get_ex(o, required[i], NULL))
 			return perr(p, -EINVAL, "%s: missing required key \"%s\"",
 				    path, required[i]);
-	if (dev->nr_wqs == IDXD_CFG_MAX_WQS)
-		return perr(p, -ERANGE, "%s: too many WQs (at most %d)", path, IDXD_CFG_MAX_WQS);
 	wq = &dev->wqs[dev->nr_wqs++];
 	idxd_cfg_wq_init(wq, id, container);
 	json_object_object_foreach(o, key, val) {
@@ -630,13 +644,9 @@ static int parse_group(struct pctx *p, struct idxd_cfg_device *dev,
 	char path[64];
 	int id, rc;
 
-	rc = get_sub_dev(p, where, o, "group", dev->id, &id);
+	rc = open_sub(p, dev, o, where, "group", dev->nr_groups, IDXD_CFG_MAX_GROUPS, path, &id);
 	if (rc)
 		return rc;
-	snprintf(path, sizeof(path), "dsa%d/group%d.%d", dev->id, dev->id, id);
-	if (dev->nr_groups == IDXD_CFG_MAX_GROUPS)
-		return perr(p, -ERANGE, "%s: too many groups (at most %d)", path,
-			    IDXD_CFG_MAX_GROUPS);
 	g = &dev->groups[dev->nr_groups++];
 	idxd_cfg_group_init(g, id, &p->cfg->caps);
 	json_object_object_foreach(o, key, val) {
@@ -698,8 +708,7 @@ static int parse_device(struct pctx *p, struct json_object *o, size_t idx)
 	snprintf(where, sizeof(where), "device [%zu]", idx);
 	if (!json_object_is_type(o, json_type_object))
 		return perr(p, -EINVAL, "%s: expected an object, not %s %s", where,
-			    json_object_is_type(o, json_type_array) ||
-			    json_object_is_type(o, json_type_int) ? "an" : "a", jtype(o));
+			    article(o), jtype(o));
 	if (!json_object_object_get_ex(o, "dev", &d))
 		return perr(p, -EINVAL, "%s: missing required key \"dev\"", where);
 	rc = get_str(p, where, "dev", d, &name);
@@ -799,8 +808,7 @@ static int parse_root(struct pctx *p, struct json_object *root)
 	if (!json_object_is_type(root, json_type_array))
 		return perr(p, -EINVAL,
 			    "the top level must be an array of devices (as accel-config save-config writes), not %s %s",
-			    json_object_is_type(root, json_type_object) ||
-			    json_object_is_type(root, json_type_int) ? "an" : "a", jtype(root));
+			    article(root), jtype(root));
 	for (size_t i = 0; !rc && i < json_object_array_length(root); i++)
 		rc = parse_device(p, json_object_array_get_idx(root, i), i);
 	return rc;
