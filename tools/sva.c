@@ -12,6 +12,7 @@
 
 static const struct sva_cmd commands[] = {
 	{ "run", "run a scenario (the built-in one by default) and report", sva_cmd_run },
+	{ "config", "validate or show an accel-config JSON configuration", sva_cmd_config },
 };
 
 static void usage(FILE *f)
