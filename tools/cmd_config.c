@@ -203,6 +203,17 @@ static void show_limits(const struct idxd_cfg_device *dev)
 	}
 }
 
+static bool ungrouped(const struct idxd_cfg_device *dev)
+{
+	for (unsigned int i = 0; i < dev->nr_wqs; i++)
+		if (dev->wqs[i].group_id < 0)
+			return true;
+	for (unsigned int i = 0; i < dev->nr_engines; i++)
+		if (dev->engines[i].group_id < 0)
+			return true;
+	return false;
+}
+
 static void show_device(const struct idxd_config *cfg, const struct idxd_cfg_device *dev)
 {
 	unsigned int total = 0;
@@ -224,20 +235,10 @@ static void show_device(const struct idxd_config *cfg, const struct idxd_cfg_dev
 			printf("    WQs: none\n");
 		show_engines(dev, g->id);
 	}
-	for (unsigned int i = 0; i < dev->nr_wqs; i++) {
-		if (dev->wqs[i].group_id < 0) {
-			printf("  ungrouped\n");
-			show_wqs(dev, -1);
-			break;
-		}
-	}
-	for (unsigned int i = 0; i < dev->nr_engines; i++) {
-		if (dev->engines[i].group_id < 0) {
-			if (i == 0 || dev->nr_wqs == 0)
-				printf("  ungrouped\n");
-			show_engines(dev, -1);
-			break;
-		}
+	if (ungrouped(dev)) {
+		printf("  ungrouped\n");
+		show_wqs(dev, -1);
+		show_engines(dev, -1);
 	}
 	show_limits(dev);
 }
