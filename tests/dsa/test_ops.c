@@ -17,145 +17,98 @@
 #define SIZE	(1ull << 20)
 #define FL	(IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR)
 
-struct fx {
-	struct tmem m;
-	struct dsa_op_env env;
-	uint64_t rng;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	tm_init(&f->m, BASE, SIZE);
-	f->env = tm_env(&f->m);
-	f->rng = tu_seed(0x5eed0001);
-	tm_fill_rand(&f->rng, f->m.buf, SIZE);
-	*state = f;
+	*state = tm_fx_new(BASE, SIZE, tu_seed(0x5eed0001));
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	tm_free(&f->m);
-	free(f);
+	tm_fx_free(*state);
 	return 0;
-}
-
-static struct dsa_hw_desc mk(unsigned int op, uint64_t src, uint64_t dst,
-			     uint32_t n, uint32_t flags)
-{
-	struct dsa_hw_desc d;
-
-	memset(&d, 0, sizeof(d));
-	d.opcode = op;
-	d.flags = FL | flags;
-	d.src_addr = src;
-	d.dst_addr = dst;
-	d.xfer_size = n;
-	return d;
-}
-
-static struct dsa_completion_record run(struct fx *f, const struct dsa_hw_desc *d)
-{
-	struct dsa_completion_record cr;
-
-	tm_exec(&f->m, &f->env, d, &cr);
-	return cr;
-}
-
-static uint8_t *P(struct fx *f, uint64_t va)
-{
-	return tm_ptr(&f->m, va);
-}
-
-static uint64_t rnd(struct fx *f, uint64_t n)
-{
-	return tm_rand(&f->rng) % n;
 }
 
 /* ---- common checks -------------------------------------------------- */
 
 static void test_noop_and_generic_checks(void **state)
 {
-	struct fx *f = *state;
-	struct dsa_hw_desc d = mk(DSA_OPCODE_NOOP, 0, 0, 0, IDXD_OP_FLAG_FENCE);
-	struct dsa_completion_record cr = run(f, &d);
+	struct tm_fx *f = *state;
+	struct dsa_hw_desc d = tm_desc(DSA_OPCODE_NOOP, 0, 0, 0, IDXD_OP_FLAG_FENCE);
+	struct dsa_completion_record cr = tm_run(f, &d);
 
 	assert_int_equal(cr.status, DSA_COMP_SUCCESS);
 	assert_int_equal(dsa_op_check(&d, &f->env, &cr), 0);
 
 	/* A flag the op does not take: INVALID_FLAGS, bits reported. */
 	d.flags = FL | IDXD_OP_FLAG_BOF | 0x40;
-	cr = run(f, &d);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.status, DSA_COMP_INVALID_FLAGS);
 	assert_int_equal(cr.invalid_flags, IDXD_OP_FLAG_BOF | 0x40);
 
-	d = mk(DSA_OPCODE_MEMMOVE, BASE, BASE + 8192, 64, 0x010000);
-	cr = run(f, &d);
+	d = tm_desc(DSA_OPCODE_MEMMOVE, BASE, BASE + 8192, 64, 0x010000);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.status, DSA_COMP_INVALID_FLAGS);
 	assert_int_equal(cr.invalid_flags, 0x010000);
 
 	/* Nonzero reserved op-specific byte. */
-	d = mk(DSA_OPCODE_NOOP, 0, 0, 0, 0);
+	d = tm_desc(DSA_OPCODE_NOOP, 0, 0, 0, 0);
 	d.op_specific[23] = 1;
-	assert_int_equal(run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
-	d = mk(DSA_OPCODE_MEMMOVE, BASE, BASE + 8192, 64, 0);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
+	d = tm_desc(DSA_OPCODE_MEMMOVE, BASE, BASE + 8192, 64, 0);
 	d.op_specific[0] = 1;
-	assert_int_equal(run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
 
 	/* Batch, drain and unknown opcodes are not ours. */
-	d = mk(DSA_OPCODE_BATCH, 0, 0, 0, 0);
-	assert_int_equal(run(f, &d).status, DSA_COMP_BAD_OPCODE);
+	d = tm_desc(DSA_OPCODE_BATCH, 0, 0, 0, 0);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_BAD_OPCODE);
 	assert_false(dsa_op_is_handled(DSA_OPCODE_DRAIN));
 	assert_false(dsa_op_is_handled(0x0a));
 	assert_true(dsa_op_is_handled(DSA_OPCODE_CFLUSH));
 
 	/* Transfer size 0, above max, and wrapping past 2^64. */
-	d = mk(DSA_OPCODE_MEMMOVE, BASE, BASE + 8192, 0, 0);
-	assert_int_equal(run(f, &d).status, DSA_COMP_XFER_ERANGE);
+	d = tm_desc(DSA_OPCODE_MEMMOVE, BASE, BASE + 8192, 0, 0);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_XFER_ERANGE);
 	f->env.max_xfer = 4096;
 	d.xfer_size = 4097;
-	assert_int_equal(run(f, &d).status, DSA_COMP_XFER_ERANGE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_XFER_ERANGE);
 	f->env.max_xfer = 1u << 31;
-	d = mk(DSA_OPCODE_MEMFILL, 0, UINT64_MAX - 10, 64, 0);
-	assert_int_equal(run(f, &d).status, DSA_COMP_XFER_ERANGE);
+	d = tm_desc(DSA_OPCODE_MEMFILL, 0, UINT64_MAX - 10, 64, 0);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_XFER_ERANGE);
 }
 
 /* ---- memmove ---------------------------------------------------------- */
 
 static void test_memmove_golden(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 	uint8_t *ref = malloc(SIZE);
 
 	for (int it = 0; it < 300; it++) {
-		uint64_t n = 1 + rnd(f, it % 3 ? 3 * TM_PAGE : 64 * 1024);
-		uint64_t s = BASE + rnd(f, SIZE - n), dd;
+		uint64_t n = 1 + tm_rnd(f, it % 3 ? 3 * TM_PAGE : 64 * 1024);
+		uint64_t s = BASE + tm_rnd(f, SIZE - n), dd;
 		struct dsa_hw_desc d;
 		struct dsa_completion_record cr;
 
 		/* a third each: anywhere, overlapping above, overlapping below */
 		switch (it % 3) {
 		case 0:
-			dd = BASE + rnd(f, SIZE - n);
+			dd = BASE + tm_rnd(f, SIZE - n);
 			break;
 		case 1:
-			s = BASE + rnd(f, SIZE / 2 - n);
-			dd = s + 1 + rnd(f, n);
+			s = BASE + tm_rnd(f, SIZE / 2 - n);
+			dd = s + 1 + tm_rnd(f, n);
 			break;
 		default:
-			s = BASE + n + rnd(f, SIZE / 2 - n);
-			dd = s - 1 - rnd(f, n);
+			s = BASE + n + tm_rnd(f, SIZE / 2 - n);
+			dd = s - 1 - tm_rnd(f, n);
 			break;
 		}
 		f->m.merge = it & 4;
 		memcpy(ref, f->m.buf, SIZE);
 		memmove(ref + (dd - BASE), ref + (s - BASE), n);
-		d = mk(DSA_OPCODE_MEMMOVE, s, dd, (uint32_t)n, 0);
-		cr = run(f, &d);
+		d = tm_desc(DSA_OPCODE_MEMMOVE, s, dd, (uint32_t)n, 0);
+		cr = tm_run(f, &d);
 		assert_int_equal(cr.status, DSA_COMP_SUCCESS);
 		assert_memory_equal(f->m.buf, ref, SIZE);
 	}
@@ -164,52 +117,52 @@ static void test_memmove_golden(void **state)
 
 static void test_memmove_overlap_unsupported(void **state)
 {
-	struct fx *f = *state;
-	struct dsa_hw_desc d = mk(DSA_OPCODE_MEMMOVE, BASE, BASE + 100, 200, 0);
+	struct tm_fx *f = *state;
+	struct dsa_hw_desc d = tm_desc(DSA_OPCODE_MEMMOVE, BASE, BASE + 100, 200, 0);
 
 	f->env.overlap_ok = false;
-	assert_int_equal(run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
 	d.dst_addr = BASE + 200;	/* adjacent is fine */
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 	d.dst_addr = BASE;		/* identical ranges overlap */
-	assert_int_equal(run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
 }
 
 /* ---- fill, compare, compare pattern -------------------------------------- */
 
 static void test_fill_golden(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 
 	for (int it = 0; it < 100; it++) {
-		uint64_t n = 1 + rnd(f, 20000), dst = BASE + rnd(f, SIZE - n);
+		uint64_t n = 1 + tm_rnd(f, 20000), dst = BASE + tm_rnd(f, SIZE - n);
 		uint64_t pat = tm_rand(&f->rng);
-		struct dsa_hw_desc d = mk(DSA_OPCODE_MEMFILL, 0, dst, (uint32_t)n, 0);
-		uint8_t before = dst > BASE ? *P(f, dst - 1) : 0;
+		struct dsa_hw_desc d = tm_desc(DSA_OPCODE_MEMFILL, 0, dst, (uint32_t)n, 0);
+		uint8_t before = dst > BASE ? *tm_p(f, dst - 1) : 0;
 
 		d.pattern = pat;
 		f->m.merge = it & 1;
-		assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+		assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 		for (uint64_t i = 0; i < n; i++)
-			assert_int_equal(P(f, dst)[i], (uint8_t)(pat >> (8 * (i % 8))));
+			assert_int_equal(tm_p(f, dst)[i], (uint8_t)(pat >> (8 * (i % 8))));
 		if (dst > BASE)
-			assert_int_equal(*P(f, dst - 1), before);
+			assert_int_equal(*tm_p(f, dst - 1), before);
 	}
 	/* DSA 1.0 fill: the 2.0 upper pattern bytes are reserved. */
-	struct dsa_hw_desc d = mk(DSA_OPCODE_MEMFILL, 0, BASE, 64, 0);
+	struct dsa_hw_desc d = tm_desc(DSA_OPCODE_MEMFILL, 0, BASE, 64, 0);
 
 	d.op_specific[0] = 0xff;
-	assert_int_equal(run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
 }
 
 /*
  * A compare-type descriptor whose first difference is at @diff (xfer_size
  * when equal): result, offset, and the check-result flag both ways.
  */
-static void check_compare(struct fx *f, struct dsa_hw_desc *d, uint64_t diff)
+static void check_compare(struct tm_fx *f, struct dsa_hw_desc *d, uint64_t diff)
 {
 	bool differ = diff < d->xfer_size;
-	struct dsa_completion_record cr = run(f, d);
+	struct dsa_completion_record cr = tm_run(f, d);
 
 	assert_int_equal(cr.status, DSA_COMP_SUCCESS);
 	assert_int_equal(cr.result, differ);
@@ -217,32 +170,32 @@ static void check_compare(struct fx *f, struct dsa_hw_desc *d, uint64_t diff)
 	/* check result: SUCCESS_PRED when result != expected */
 	d->flags |= IDXD_OP_FLAG_CR;
 	d->expected_res = 0;
-	assert_int_equal(run(f, d).status,
+	assert_int_equal(tm_run(f, d).status,
 			 differ ? DSA_COMP_SUCCESS_PRED : DSA_COMP_SUCCESS);
 	d->expected_res = 1;
-	assert_int_equal(run(f, d).status,
+	assert_int_equal(tm_run(f, d).status,
 			 differ ? DSA_COMP_SUCCESS : DSA_COMP_SUCCESS_PRED);
 }
 
 static void test_compare_golden(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 
 	for (int it = 0; it < 200; it++) {
-		uint64_t n = 1 + rnd(f, 3 * TM_PAGE), a = BASE + rnd(f, SIZE / 2 - n);
-		uint64_t b = BASE + SIZE / 2 + rnd(f, SIZE / 2 - n), diff = n;
-		struct dsa_hw_desc d = mk(DSA_OPCODE_COMPARE, a, b, (uint32_t)n, 0);
+		uint64_t n = 1 + tm_rnd(f, 3 * TM_PAGE), a = BASE + tm_rnd(f, SIZE / 2 - n);
+		uint64_t b = BASE + SIZE / 2 + tm_rnd(f, SIZE / 2 - n), diff = n;
+		struct dsa_hw_desc d = tm_desc(DSA_OPCODE_COMPARE, a, b, (uint32_t)n, 0);
 
-		memcpy(P(f, b), P(f, a), n);
+		memcpy(tm_p(f, b), tm_p(f, a), n);
 		if (it % 4) {
-			uint64_t at = rnd(f, n);
+			uint64_t at = tm_rnd(f, n);
 
-			P(f, b)[at] ^= (uint8_t)(1 + rnd(f, 255));
+			tm_p(f, b)[at] ^= (uint8_t)(1 + tm_rnd(f, 255));
 			if (it % 2 && at + 1 < n)
-				P(f, b)[at + 1 + rnd(f, n - at - 1)] ^= 0x80;
+				tm_p(f, b)[at + 1 + tm_rnd(f, n - at - 1)] ^= 0x80;
 		}
 		for (uint64_t i = 0; i < n; i++)	/* reference */
-			if (P(f, a)[i] != P(f, b)[i]) {
+			if (tm_p(f, a)[i] != tm_p(f, b)[i]) {
 				diff = i;
 				break;
 			}
@@ -252,20 +205,20 @@ static void test_compare_golden(void **state)
 
 static void test_compare_pattern_golden(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 
 	for (int it = 0; it < 200; it++) {
-		uint64_t n = 1 + rnd(f, 3 * TM_PAGE), a = BASE + rnd(f, SIZE - n);
+		uint64_t n = 1 + tm_rnd(f, 3 * TM_PAGE), a = BASE + tm_rnd(f, SIZE - n);
 		uint64_t pat = tm_rand(&f->rng), diff = n;
-		struct dsa_hw_desc d = mk(DSA_OPCODE_COMPVAL, a, 0, (uint32_t)n, 0);
+		struct dsa_hw_desc d = tm_desc(DSA_OPCODE_COMPVAL, a, 0, (uint32_t)n, 0);
 
 		d.comp_pattern = pat;
 		for (uint64_t i = 0; i < n; i++)
-			P(f, a)[i] = (uint8_t)(pat >> (8 * (i % 8)));
+			tm_p(f, a)[i] = (uint8_t)(pat >> (8 * (i % 8)));
 		if (it % 3)
-			P(f, a)[rnd(f, n)] ^= 0x10;
+			tm_p(f, a)[tm_rnd(f, n)] ^= 0x10;
 		for (uint64_t i = 0; i < n; i++)
-			if (P(f, a)[i] != (uint8_t)(pat >> (8 * (i % 8)))) {
+			if (tm_p(f, a)[i] != (uint8_t)(pat >> (8 * (i % 8)))) {
 				diff = i;
 				break;
 			}
@@ -294,80 +247,80 @@ static uint64_t ref_delta(const uint8_t *s1, const uint8_t *s2, uint64_t n,
 
 static void test_delta_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 	const uint64_t s1 = BASE, s2 = BASE + 0x40000, rec = BASE + 0x80000;
 	const uint64_t dst = BASE + 0xc0000;
 	uint8_t *exp = malloc(0x40000 / 8 * 10);
 
 	for (int it = 0; it < 60; it++) {
-		uint64_t n = 8 * (1 + rnd(f, 0x30000 / 8)), nd = rnd(f, 40), len;
-		struct dsa_hw_desc d = mk(DSA_OPCODE_CR_DELTA, s1, s2, (uint32_t)n, 0);
+		uint64_t n = 8 * (1 + tm_rnd(f, 0x30000 / 8)), nd = tm_rnd(f, 40), len;
+		struct dsa_hw_desc d = tm_desc(DSA_OPCODE_CR_DELTA, s1, s2, (uint32_t)n, 0);
 		struct dsa_completion_record cr;
 
-		memcpy(P(f, s2), P(f, s1), n);
+		memcpy(tm_p(f, s2), tm_p(f, s1), n);
 		if (it % 5 == 4)
 			nd = n / 8;	/* everything differs */
 		for (uint64_t k = 0; k < nd; k++)
-			P(f, s2)[rnd(f, n)] ^= (uint8_t)(1 + rnd(f, 255));
-		len = ref_delta(P(f, s1), P(f, s2), n, exp);
+			tm_p(f, s2)[tm_rnd(f, n)] ^= (uint8_t)(1 + tm_rnd(f, 255));
+		len = ref_delta(tm_p(f, s1), tm_p(f, s2), n, exp);
 		d.delta_addr = rec;
 		d.max_delta_size = (uint32_t)(n / 8 * 10 < 80 ? 80 : n / 8 * 10);
 		f->m.merge = it & 1;
-		cr = run(f, &d);
+		cr = tm_run(f, &d);
 		assert_int_equal(cr.status, DSA_COMP_SUCCESS);
 		assert_int_equal(cr.result, len ? 1 : 0);
 		assert_int_equal(cr.delta_rec_size, len);
 		if (len)
-			assert_memory_equal(P(f, rec), exp, len);
+			assert_memory_equal(tm_p(f, rec), exp, len);
 		if (!len)
 			continue;
 
 		/* apply it to a copy of src1: gives src2 */
-		memcpy(P(f, dst), P(f, s1), n);
-		d = mk(DSA_OPCODE_AP_DELTA, rec, dst, (uint32_t)n, 0);
+		memcpy(tm_p(f, dst), tm_p(f, s1), n);
+		d = tm_desc(DSA_OPCODE_AP_DELTA, rec, dst, (uint32_t)n, 0);
 		d.delta_rec_size = (uint32_t)len;
-		cr = run(f, &d);
+		cr = tm_run(f, &d);
 		assert_int_equal(cr.status, DSA_COMP_SUCCESS);
-		assert_memory_equal(P(f, dst), P(f, s2), n);
+		assert_memory_equal(tm_p(f, dst), tm_p(f, s2), n);
 	}
 	free(exp);
 }
 
 static void test_delta_overflow_and_check_result(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 	const uint64_t s1 = BASE, s2 = BASE + 0x10000, rec = BASE + 0x20000;
-	struct dsa_hw_desc d = mk(DSA_OPCODE_CR_DELTA, s1, s2, 4096, 0);
+	struct dsa_hw_desc d = tm_desc(DSA_OPCODE_CR_DELTA, s1, s2, 4096, 0);
 	struct dsa_completion_record cr;
 	uint8_t exp[100 * 10];
 
-	memcpy(P(f, s2), P(f, s1), 4096);
+	memcpy(tm_p(f, s2), tm_p(f, s1), 4096);
 	for (int w = 0; w < 100; w++)
-		P(f, s2)[w * 40] ^= 1;	/* 100 differing words */
-	assert_int_equal(ref_delta(P(f, s1), P(f, s2), 4096, exp), 1000);
+		tm_p(f, s2)[w * 40] ^= 1;	/* 100 differing words */
+	assert_int_equal(ref_delta(tm_p(f, s1), tm_p(f, s2), 4096, exp), 1000);
 	d.delta_addr = rec;
 	d.max_delta_size = 250;
-	memset(P(f, rec), 0xee, 300);
-	cr = run(f, &d);
+	memset(tm_p(f, rec), 0xee, 300);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.status, DSA_COMP_SUCCESS);
 	assert_int_equal(cr.result, 2);
 	assert_int_equal(cr.delta_rec_size, 250);
-	assert_memory_equal(P(f, rec), exp, 250);
-	assert_int_equal(P(f, rec)[250], 0xee);	/* never past the maximum */
+	assert_memory_equal(tm_p(f, rec), exp, 250);
+	assert_int_equal(tm_p(f, rec)[250], 0xee);	/* never past the maximum */
 
 	/* mask bit <result> clear -> SUCCESS_PRED */
 	d.flags |= IDXD_OP_FLAG_CR;
 	d.expected_res_mask = 0x3;	/* expect equal or recorded, not overflow */
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS_PRED);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS_PRED);
 	d.expected_res_mask = 0x4;
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 	d.max_delta_size = 1000;
-	cr = run(f, &d);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.result, 1);
 	assert_int_equal(cr.status, DSA_COMP_SUCCESS_PRED);
-	memcpy(P(f, s2), P(f, s1), 4096);
+	memcpy(tm_p(f, s2), tm_p(f, s1), 4096);
 	d.expected_res_mask = 0x1;
-	cr = run(f, &d);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.result, 0);
 	assert_int_equal(cr.delta_rec_size, 0);
 	assert_int_equal(cr.status, DSA_COMP_SUCCESS);
@@ -375,32 +328,32 @@ static void test_delta_overflow_and_check_result(void **state)
 
 static void test_delta_errors(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 	const uint64_t s1 = BASE, s2 = BASE + 0x10000, rec = BASE + 0x20000;
-	struct dsa_hw_desc d = mk(DSA_OPCODE_CR_DELTA, s1, s2, 4096, 0);
-	uint8_t *r = P(f, rec);
+	struct dsa_hw_desc d = tm_desc(DSA_OPCODE_CR_DELTA, s1, s2, 4096, 0);
+	uint8_t *r = tm_p(f, rec);
 
 	d.delta_addr = rec;
 	d.max_delta_size = 80;
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 	d.xfer_size = 4092;
-	assert_int_equal(run(f, &d).status, DSA_COMP_XFER_ERANGE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_XFER_ERANGE);
 	d.xfer_size = 0x80008;
-	assert_int_equal(run(f, &d).status, DSA_COMP_XFER_ERANGE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_XFER_ERANGE);
 	d.xfer_size = 4096;
 	d.src2_addr = s2 + 4;
-	assert_int_equal(run(f, &d).status, DSA_COMP_ADDR_ALIGN);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_ADDR_ALIGN);
 	d.src2_addr = s2;
 	d.max_delta_size = 70;
-	assert_int_equal(run(f, &d).status, DSA_COMP_DR_ERANGE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_DR_ERANGE);
 	d.max_delta_size = 85;
-	assert_int_equal(run(f, &d).status, DSA_COMP_DR_ERANGE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_DR_ERANGE);
 	d.max_delta_size = 80;
 	d.delta_addr = s2 + 4000;
-	assert_int_equal(run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
 	d.delta_addr = rec;
 	d.op_specific[12] = 1;	/* byte 52: reserved */
-	assert_int_equal(run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
 
 	/* apply: offsets must increase and stay inside the buffer */
 	const uint64_t dst = BASE + 0x30000;
@@ -411,79 +364,79 @@ static void test_delta_errors(void **state)
 		r[10 * i + 1] = (uint8_t)(offs[i] >> 8);
 		memset(r + 10 * i + 2, 0x11 * (i + 1), 8);
 	}
-	memset(P(f, dst), 0, 4096);
-	d = mk(DSA_OPCODE_AP_DELTA, rec, dst, 4096, 0);
+	memset(tm_p(f, dst), 0, 4096);
+	d = tm_desc(DSA_OPCODE_AP_DELTA, rec, dst, 4096, 0);
 	d.delta_rec_size = 30;
-	struct dsa_completion_record cr = run(f, &d);
+	struct dsa_completion_record cr = tm_run(f, &d);
 
 	assert_int_equal(cr.status, DSA_COMP_DR_OFFSET_NOINC);
 	assert_int_equal(cr.bytes_completed, 20);
-	assert_int_equal(P(f, dst)[5 * 8], 0x11);	/* the good ones applied */
-	assert_int_equal(P(f, dst)[9 * 8], 0x22);
+	assert_int_equal(tm_p(f, dst)[5 * 8], 0x11);	/* the good ones applied */
+	assert_int_equal(tm_p(f, dst)[9 * 8], 0x22);
 	r[20] = 9;	/* equal is not increasing either */
-	assert_int_equal(run(f, &d).status, DSA_COMP_DR_OFFSET_NOINC);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_DR_OFFSET_NOINC);
 	r[20] = 0;
 	r[21] = 2;	/* word 512 = byte 4096 >= size */
-	cr = run(f, &d);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.status, DSA_COMP_DR_OFFSET_ERANGE);
 	assert_int_equal(cr.bytes_completed, 20);
 	d.xfer_size = 8 * 513;
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 	d.delta_rec_size = 25;
-	assert_int_equal(run(f, &d).status, DSA_COMP_DR_ERANGE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_DR_ERANGE);
 	d.delta_rec_size = 0;
-	assert_int_equal(run(f, &d).status, DSA_COMP_DR_ERANGE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_DR_ERANGE);
 	d.delta_rec_size = 30;
 	d.dst_addr = dst + 2;
-	assert_int_equal(run(f, &d).status, DSA_COMP_ADDR_ALIGN);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_ADDR_ALIGN);
 	d.dst_addr = rec - 8;
-	assert_int_equal(run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
 	d.dst_addr = dst;
 	d.xfer_size = 4;
-	assert_int_equal(run(f, &d).status, DSA_COMP_XFER_ERANGE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_XFER_ERANGE);
 }
 
 /* ---- dualcast, cache flush -------------------------------------------- */
 
 static void test_dualcast(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 
 	for (int it = 0; it < 50; it++) {
-		uint64_t n = 1 + rnd(f, 10000), off = rnd(f, TM_PAGE);
-		uint64_t s = BASE + rnd(f, 0x40000);
+		uint64_t n = 1 + tm_rnd(f, 10000), off = tm_rnd(f, TM_PAGE);
+		uint64_t s = BASE + tm_rnd(f, 0x40000);
 		uint64_t d1 = BASE + 0x50000 + off, d2 = BASE + 0x80000 + off;
-		struct dsa_hw_desc d = mk(DSA_OPCODE_DUALCAST, s, d1, (uint32_t)n, 0);
+		struct dsa_hw_desc d = tm_desc(DSA_OPCODE_DUALCAST, s, d1, (uint32_t)n, 0);
 
 		d.dest2 = d2;
-		assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
-		assert_memory_equal(P(f, d1), P(f, s), n);
-		assert_memory_equal(P(f, d2), P(f, s), n);
+		assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
+		assert_memory_equal(tm_p(f, d1), tm_p(f, s), n);
+		assert_memory_equal(tm_p(f, d2), tm_p(f, s), n);
 	}
-	struct dsa_hw_desc d = mk(DSA_OPCODE_DUALCAST, BASE, BASE + 0x50000, 64, 0);
+	struct dsa_hw_desc d = tm_desc(DSA_OPCODE_DUALCAST, BASE, BASE + 0x50000, 64, 0);
 
 	d.dest2 = BASE + 0x80008;
-	assert_int_equal(run(f, &d).status, DSA_COMP_DCAST_ERR);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_DCAST_ERR);
 	d.dest2 = BASE + 0x51000;
 	d.xfer_size = 0x1001;
-	assert_int_equal(run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
 	d.xfer_size = 64;
 	d.src_addr = BASE + 0x50010;
-	assert_int_equal(run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
 }
 
 static void test_cache_flush(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 	uint64_t h = tu_hash(f->m.buf, SIZE);
-	struct dsa_hw_desc d = mk(DSA_OPCODE_CFLUSH, 0, BASE + 100, 50000,
+	struct dsa_hw_desc d = tm_desc(DSA_OPCODE_CFLUSH, 0, BASE + 100, 50000,
 				  IDXD_OP_FLAG_CC);
-	struct dsa_completion_record cr = run(f, &d);
+	struct dsa_completion_record cr = tm_run(f, &d);
 
 	assert_int_equal(cr.status, DSA_COMP_SUCCESS);
 	assert_true(tu_hash(f->m.buf, SIZE) == h);
 	tm_set_absent(&f->m, BASE + 8192, DSA_MEM_FAULT);
-	cr = run(f, &d);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.status, DSA_COMP_PAGE_FAULT_NOBOF);
 	assert_int_equal(cr.bytes_completed, 8192 - 100);
 	assert_true(cr.fault_addr == BASE + 8192);
@@ -526,7 +479,7 @@ static uint32_t ref_crc(const uint8_t *p, uint64_t n, uint32_t seed,
 
 static void test_crc_golden(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 	const char *check = "123456789";
 	uint32_t std;
 
@@ -536,49 +489,49 @@ static void test_crc_golden(void **state)
 	assert_true(std == 0xe3069283u);
 
 	for (int it = 0; it < 120; it++) {
-		uint64_t n = 1 + rnd(f, it < 100 ? 6000 : 70000), s = BASE + rnd(f, SIZE / 2 - n);
-		uint64_t dst = BASE + SIZE / 2 + rnd(f, SIZE / 2 - n);
+		uint64_t n = 1 + tm_rnd(f, it < 100 ? 6000 : 70000), s = BASE + tm_rnd(f, SIZE / 2 - n);
+		uint64_t dst = BASE + SIZE / 2 + tm_rnd(f, SIZE / 2 - n);
 		uint32_t seed = it % 4 ? (uint32_t)tm_rand(&f->rng) : 0;
 		uint32_t fl = (uint32_t)(it % 4) << 17;	/* both bypass bits */
 		bool copy = it & 1, from_mem = it % 8 >= 6;
-		struct dsa_hw_desc d = mk(copy ? DSA_OPCODE_COPY_CRC : DSA_OPCODE_CRCGEN,
+		struct dsa_hw_desc d = tm_desc(copy ? DSA_OPCODE_COPY_CRC : DSA_OPCODE_CRCGEN,
 					  s, copy ? dst : 0, (uint32_t)n, fl);
 		struct dsa_completion_record cr;
 		uint32_t exp;
 
 		if (from_mem) {
-			uint64_t sa = BASE + 4 * rnd(f, SIZE / 4);
+			uint64_t sa = BASE + 4 * tm_rnd(f, SIZE / 4);
 
-			memcpy(P(f, sa), &seed, 4);
+			memcpy(tm_p(f, sa), &seed, 4);
 			d.flags |= DSA_CRC_FLAG_READ_SEED;
 			d.seed_addr = sa;
 		} else {
 			d.crc_seed = seed;
 		}
-		exp = ref_crc(P(f, s), n, seed, fl & DSA_CRC_FLAG_BYPASS_INV_REFL,
+		exp = ref_crc(tm_p(f, s), n, seed, fl & DSA_CRC_FLAG_BYPASS_INV_REFL,
 			      fl & DSA_CRC_FLAG_BYPASS_DATA_REFL);
-		cr = run(f, &d);
+		cr = tm_run(f, &d);
 		assert_int_equal(cr.status, DSA_COMP_SUCCESS);
 		assert_true((uint32_t)cr.crc_val == exp);
 		assert_true(cr.crc_val >> 32 == 0);
 		if (copy)
-			assert_memory_equal(P(f, dst), P(f, s), n);
+			assert_memory_equal(tm_p(f, dst), tm_p(f, s), n);
 		if (!fl && !copy && seed == 0)	/* and the library's own */
 			assert_true((uint32_t)cr.crc_val ==
-				    ~crc32_iscsi(P(f, s), (int)n, 0xffffffffu));
+				    ~crc32_iscsi(tm_p(f, s), (int)n, 0xffffffffu));
 	}
 
-	struct dsa_hw_desc d = mk(DSA_OPCODE_COPY_CRC, BASE, BASE + 100, 200, 0);
+	struct dsa_hw_desc d = tm_desc(DSA_OPCODE_COPY_CRC, BASE, BASE + 100, 200, 0);
 
-	assert_int_equal(run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
-	d = mk(DSA_OPCODE_CRCGEN, BASE, 0, 200, DSA_CRC_FLAG_READ_SEED);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
+	d = tm_desc(DSA_OPCODE_CRCGEN, BASE, 0, 200, DSA_CRC_FLAG_READ_SEED);
 	d.seed_addr = BASE + 2;
-	assert_int_equal(run(f, &d).status, DSA_COMP_ADDR_ALIGN);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_ADDR_ALIGN);
 	d.seed_addr = BASE;
 	d.op_specific[4] = 1;	/* byte 44 reserved */
-	assert_int_equal(run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
-	d = mk(DSA_OPCODE_CRCGEN, BASE, 0, 200, 0x080000);
-	assert_int_equal(run(f, &d).status, DSA_COMP_INVALID_FLAGS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
+	d = tm_desc(DSA_OPCODE_CRCGEN, BASE, 0, 200, 0x080000);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_INVALID_FLAGS);
 }
 
 /* ---- DIF --------------------------------------------------------------- */
@@ -626,33 +579,33 @@ static void ref_insert(uint8_t *out, const uint8_t *src, uint64_t n, uint32_t bs
 
 static void test_dif_crc16_reference(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 
 	assert_int_equal(ref_crc16(0, (const uint8_t *)"123456789", 9), 0xd0db);
 	for (int i = 0; i < 20; i++) {
-		uint64_t n = 1 + rnd(f, 5000);
+		uint64_t n = 1 + tm_rnd(f, 5000);
 
-		assert_int_equal(ref_crc16(0, P(f, BASE), n),
-				 crc16_t10dif(0, P(f, BASE), n));
+		assert_int_equal(ref_crc16(0, tm_p(f, BASE), n),
+				 crc16_t10dif(0, tm_p(f, BASE), n));
 	}
 }
 
 static void test_dif_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 	const uint64_t src = BASE, ins = BASE + 0x40000, out = BASE + 0x80000;
 	uint8_t *exp = malloc(0x40000);
 
 	for (int it = 0; it < 48; it++) {
 		uint8_t df = (uint8_t)((it & 3) | (it & 4 ? 4 : 0) | (it & 8 ? 8 : 0));
-		uint32_t bs = bsz[it & 3], nb = 1 + (uint32_t)rnd(f, 12);
+		uint32_t bs = bsz[it & 3], nb = 1 + (uint32_t)tm_rnd(f, 12);
 		uint32_t n = bs * nb, ref = (uint32_t)tm_rand(&f->rng);
 		uint16_t app = (uint16_t)tm_rand(&f->rng), mask = it & 16 ? 0x00ff : 0;
 		uint8_t dstf = it % 3 == 0 ? DSA_DIF_DST_FIXED_REF :
 			       it % 3 == 1 ? DSA_DIF_DST_INC_APP : 0;
 		uint8_t srcf = (uint8_t)((dstf & DSA_DIF_DST_FIXED_REF ? DSA_DIF_SRC_FIXED_REF : 0) |
 					 (dstf & DSA_DIF_DST_INC_APP ? DSA_DIF_SRC_INC_APP : 0));
-		struct dsa_hw_desc d = mk(DSA_OPCODE_DIF_INS, src, ins, n, 0);
+		struct dsa_hw_desc d = tm_desc(DSA_OPCODE_DIF_INS, src, ins, n, 0);
 		struct dsa_completion_record cr;
 
 		f->m.merge = it & 1;
@@ -661,38 +614,38 @@ static void test_dif_round_trip(void **state)
 		d.ins_ref_tag_seed = ref;
 		d.ins_app_tag_seed = app;
 		d.ins_app_tag_mask = mask;
-		cr = run(f, &d);
+		cr = tm_run(f, &d);
 		assert_int_equal(cr.status, DSA_COMP_SUCCESS);
-		ref_insert(exp, P(f, src), n, bs, df, dstf, ref, app, mask);
-		assert_memory_equal(P(f, ins), exp, (uint64_t)nb * (bs + 8));
+		ref_insert(exp, tm_p(f, src), n, bs, df, dstf, ref, app, mask);
+		assert_memory_equal(tm_p(f, ins), exp, (uint64_t)nb * (bs + 8));
 		/* next tags for chaining */
 		assert_true(cr.dif_ins_ref_tag == (dstf & DSA_DIF_DST_FIXED_REF ? ref : ref + nb));
 		assert_int_equal(cr.dif_ins_app_tag,
 				 (uint16_t)(dstf & DSA_DIF_DST_INC_APP ? app + nb : app));
 
 		/* check it */
-		d = mk(DSA_OPCODE_DIF_CHECK, ins, 0, nb * (bs + 8), 0);
+		d = tm_desc(DSA_OPCODE_DIF_CHECK, ins, 0, nb * (bs + 8), 0);
 		d.src_dif_flags = srcf;
 		d.dif_chk_flags = df;
 		d.chk_ref_tag_seed = ref;
 		d.chk_app_tag_seed = app;
 		d.chk_app_tag_mask = mask;
-		cr = run(f, &d);
+		cr = tm_run(f, &d);
 		assert_int_equal(cr.status, DSA_COMP_SUCCESS);
 
 		/* strip it */
 		d.opcode = DSA_OPCODE_DIF_STRP;
 		d.dst_addr = out;
-		memset(P(f, out), 0, n);
-		cr = run(f, &d);
+		memset(tm_p(f, out), 0, n);
+		cr = tm_run(f, &d);
 		assert_int_equal(cr.status, DSA_COMP_SUCCESS);
-		assert_memory_equal(P(f, out), P(f, src), n);
+		assert_memory_equal(tm_p(f, out), tm_p(f, src), n);
 
 		/* corrupt one tuple field, or the data: check reports it */
-		uint64_t blk = rnd(f, nb), t = ins + blk * (bs + 8) + bs;
-		int which = (int)rnd(f, 4);
-		uint8_t *pb = which == 3 ? P(f, ins + blk * (bs + 8) + rnd(f, bs)) :
-			      P(f, t + (which == 0 ? 0 : which == 1 ? 2 : 4));
+		uint64_t blk = tm_rnd(f, nb), t = ins + blk * (bs + 8) + bs;
+		int which = (int)tm_rnd(f, 4);
+		uint8_t *pb = which == 3 ? tm_p(f, ins + blk * (bs + 8) + tm_rnd(f, bs)) :
+			      tm_p(f, t + (which == 0 ? 0 : which == 1 ? 2 : 4));
 		uint8_t want = which == 3 ? DSA_DIF_ERR_GUARD :
 			       which == 0 ? DSA_DIF_ERR_GUARD :
 			       which == 1 ? DSA_DIF_ERR_APP : DSA_DIF_ERR_REF;
@@ -700,13 +653,13 @@ static void test_dif_round_trip(void **state)
 		*pb ^= 0x01;	/* app: the high byte, compared under either mask */
 		d.opcode = DSA_OPCODE_DIF_CHECK;
 		d.dst_addr = 0;
-		cr = run(f, &d);
+		cr = tm_run(f, &d);
 		assert_int_equal(cr.status, DSA_COMP_DIF_ERR);
 		assert_int_equal(cr.dif_status, want);
 		assert_int_equal(cr.bytes_completed, blk * (bs + 8));
 		d.opcode = DSA_OPCODE_DIF_STRP;
 		d.dst_addr = out;
-		assert_int_equal(run(f, &d).status, DSA_COMP_DIF_ERR);
+		assert_int_equal(tm_run(f, &d).status, DSA_COMP_DIF_ERR);
 		*pb ^= 0x01;
 	}
 	free(exp);
@@ -714,100 +667,100 @@ static void test_dif_round_trip(void **state)
 
 static void test_dif_update_and_flags(void **state)
 {
-	struct fx *f = *state;
+	struct tm_fx *f = *state;
 	const uint64_t src = BASE, ins = BASE + 0x40000, upd = BASE + 0x80000;
 	const uint32_t bs = 512, nb = 8, n = bs * nb, sn = nb * (bs + 8);
-	struct dsa_hw_desc d = mk(DSA_OPCODE_DIF_INS, src, ins, n, 0);
+	struct dsa_hw_desc d = tm_desc(DSA_OPCODE_DIF_INS, src, ins, n, 0);
 	struct dsa_completion_record cr;
 	uint8_t *t;
 
 	d.ins_ref_tag_seed = 100;
 	d.ins_app_tag_seed = 0x1234;
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 
 	/* update: new ref tags from 7000, app tag passed through */
-	d = mk(DSA_OPCODE_DIF_UPDT, ins, upd, sn, 0);
+	d = tm_desc(DSA_OPCODE_DIF_UPDT, ins, upd, sn, 0);
 	d.src_ref_tag_seed = 100;
 	d.src_app_tag_seed = 0x1234;
 	d.dest_ref_tag_seed = 7000;
 	d.upd_dest_flags = DSA_DIF_DST_APP_PASS;
 	d.dif_upd_flags = 0;	/* 512-byte blocks, guard seed 0 */
-	cr = run(f, &d);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.status, DSA_COMP_SUCCESS);
 	assert_true(cr.dif_upd_src_ref_tag == 108 && cr.dif_upd_dest_ref_tag == 7008);
 	for (uint32_t k = 0; k < nb; k++) {
-		uint16_t g = ref_crc16(0, P(f, src + k * bs), bs);
+		uint16_t g = ref_crc16(0, tm_p(f, src + k * bs), bs);
 
-		t = P(f, upd + k * (bs + 8) + bs);
-		assert_memory_equal(P(f, upd + k * (bs + 8)), P(f, src + k * bs), bs);
+		t = tm_p(f, upd + k * (bs + 8) + bs);
+		assert_memory_equal(tm_p(f, upd + k * (bs + 8)), tm_p(f, src + k * bs), bs);
 		assert_int_equal(t[0] << 8 | t[1], g);
 		assert_int_equal(t[2] << 8 | t[3], 0x1234);
 		assert_true(((uint32_t)t[4] << 24 | t[5] << 16 | t[6] << 8 | t[7]) == 7000 + k);
 	}
 
 	/* check with wrong seeds: ref and app mismatch at block 0 */
-	d = mk(DSA_OPCODE_DIF_CHECK, ins, 0, sn, 0);
+	d = tm_desc(DSA_OPCODE_DIF_CHECK, ins, 0, sn, 0);
 	d.chk_ref_tag_seed = 101;
 	d.chk_app_tag_seed = 0x1235;
-	cr = run(f, &d);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.status, DSA_COMP_DIF_ERR);
 	assert_int_equal(cr.dif_status, DSA_DIF_ERR_REF | DSA_DIF_ERR_APP);
 	assert_int_equal(cr.bytes_completed, 0);
 	assert_true(cr.dif_chk_ref_tag == 101);
 	d.src_dif_flags = DSA_DIF_SRC_REF_DIS;
 	d.chk_app_tag_mask = 0x0001;	/* the one differing bit is masked */
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 	d.chk_app_tag_mask = 0xffff;
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 
 	/* F detect: an all-ones tuple in block 3 */
-	t = P(f, ins + 3 * (bs + 8) + bs);
+	t = tm_p(f, ins + 3 * (bs + 8) + bs);
 	memset(t, 0xff, 8);
-	d = mk(DSA_OPCODE_DIF_CHECK, ins, 0, sn, 0);
+	d = tm_desc(DSA_OPCODE_DIF_CHECK, ins, 0, sn, 0);
 	d.chk_ref_tag_seed = 100;
 	d.chk_app_tag_seed = 0x1234;
-	cr = run(f, &d);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.status, DSA_COMP_DIF_ERR);
 	assert_int_equal(cr.dif_status, DSA_DIF_ERR_GUARD | DSA_DIF_ERR_APP | DSA_DIF_ERR_REF);
 	assert_int_equal(cr.bytes_completed, 3 * (bs + 8));
 	d.src_dif_flags = DSA_DIF_SRC_ALLF_DETECT;
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 	d.src_dif_flags = DSA_DIF_SRC_ALLF_DETECT | DSA_DIF_SRC_ALLF_ERR;
-	cr = run(f, &d);
+	cr = tm_run(f, &d);
 	assert_int_equal(cr.status, DSA_COMP_DIF_ERR);
 	assert_int_equal(cr.dif_status, DSA_DIF_ERR_ALLF);
 	d.src_dif_flags = DSA_DIF_SRC_APP_F_DETECT;
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 	d.src_dif_flags = DSA_DIF_SRC_APPREF_F_DETECT;
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 	t[5] = 0;	/* ref no longer all ones */
-	assert_int_equal(run(f, &d).status, DSA_COMP_DIF_ERR);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_DIF_ERR);
 	d.src_dif_flags = DSA_DIF_SRC_APP_F_DETECT;
-	assert_int_equal(run(f, &d).status, DSA_COMP_SUCCESS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_SUCCESS);
 
 	/* field errors */
 	d.xfer_size = sn - 8;
-	assert_int_equal(run(f, &d).status, DSA_COMP_XFER_ERANGE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_XFER_ERANGE);
 	d.xfer_size = sn;
 	d.dif_chk_flags = 0x10;
-	assert_int_equal(run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
 	d.dif_chk_flags = 0;
 	d.op_specific[1] = 1;	/* byte 41 reserved for check */
-	assert_int_equal(run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
-	d = mk(DSA_OPCODE_DIF_INS, src, ins, n + 1, 0);
-	assert_int_equal(run(f, &d).status, DSA_COMP_XFER_ERANGE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
+	d = tm_desc(DSA_OPCODE_DIF_INS, src, ins, n + 1, 0);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_XFER_ERANGE);
 	d.xfer_size = n;
 	d.dest_dif_flag = 0x01;
-	assert_int_equal(run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_NOZERO_RESERVE);
 	d.dest_dif_flag = 0;
 	d.dst_addr = src + n - 8;	/* dst starts inside src */
-	assert_int_equal(run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
-	d = mk(DSA_OPCODE_DIF_STRP, ins, ins + sn - 512, sn, 0);
-	assert_int_equal(run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
-	d = mk(DSA_OPCODE_DIF_UPDT, ins, ins + 8, sn, 0);
-	assert_int_equal(run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
-	d = mk(DSA_OPCODE_DIF_CHECK, ins, 0, sn, IDXD_OP_FLAG_CC);
-	assert_int_equal(run(f, &d).status, DSA_COMP_INVALID_FLAGS);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
+	d = tm_desc(DSA_OPCODE_DIF_STRP, ins, ins + sn - 512, sn, 0);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
+	d = tm_desc(DSA_OPCODE_DIF_UPDT, ins, ins + 8, sn, 0);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_OVERLAP_BUFFERS);
+	d = tm_desc(DSA_OPCODE_DIF_CHECK, ins, 0, sn, IDXD_OP_FLAG_CC);
+	assert_int_equal(tm_run(f, &d).status, DSA_COMP_INVALID_FLAGS);
 }
 
 int main(void)

@@ -149,9 +149,10 @@ void dsa_op_cr_delta(const struct dsa_hw_desc *d, struct dsa_op_env *env,
  * 40), dst_addr = the buffer (xfer_size bytes).  Entries are applied in
  * order; offsets must strictly increase (else DR_OFFSET_NOINC) and lie
  * inside the buffer (else DR_OFFSET_ERANGE); entries before a bad one stay
- * applied.  bytes_completed on an error or a fault = record bytes applied,
- * so a resubmission advances src_addr and shrinks delta_rec_size by it and
- * keeps dst_addr and xfer_size.
+ * applied.  bytes_completed on an error or a fault = record bytes applied.
+ * Applying is idempotent, so after a fault software can rerun the whole
+ * descriptor; advancing src_addr by bytes_completed only keeps the 8-byte
+ * alignment when it is a multiple of 40.
  */
 void dsa_op_ap_delta(const struct dsa_hw_desc *d, struct dsa_op_env *env,
 		     struct dsa_completion_record *cr)
