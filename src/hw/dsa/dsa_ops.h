@@ -81,7 +81,7 @@ struct dsa_mem_ops {
 struct dsa_op_env {
 	const struct dsa_mem_ops *mem;
 	void *ctx;
-	uint64_t max_xfer;	/* bytes, from GENCAP/WQCFG */
+	uint64_t max_xfer;	/* bytes, from GENCAP/WQCFG; 0 = 4 GiB - 1 */
 	bool overlap_ok;	/* GENCAP overlapping copy support */
 	/* out: for timing, bytes read and written (added to, never reset) */
 	uint64_t bytes_read, bytes_written;
