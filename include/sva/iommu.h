@@ -77,6 +77,12 @@ struct sva_ats_xlat {
 	uint64_t size;			/* 4 KiB, 2 MiB or 1 GiB */
 	bool r, w;			/* both false: not present, use PRI */
 	bool x, priv, global;
+	/*
+	 * Virtual time the request took (wire round trip, IOTLB, walk).  The
+	 * IOMMU does not sleep for it: the device charges it when it suits its
+	 * model, so a translation can be taken without yielding.
+	 */
+	sva_time_t cost;
 };
 
 /* What to do with a page request that finds the queue full. */

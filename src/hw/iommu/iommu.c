@@ -320,7 +320,7 @@ static int rd(struct sva_iommu *iommu, uint64_t pa, uint64_t *v)
 
 /* Returns 0, or a fault reason (> 0). */
 static unsigned lookup_pasid_entry(struct sva_iommu *iommu, uint16_t rid, uint32_t pasid,
-				   struct pasid_cache_entry *out)
+				   struct pasid_cache_entry *out, sva_time_t *cost)
 {
 	const struct sva_timing *t = sva_machine_timing(iommu->m);
 	struct pasid_cache_entry *pc = pc_slot(iommu, rid, pasid);
@@ -333,7 +333,7 @@ static unsigned lookup_pasid_entry(struct sva_iommu *iommu, uint16_t rid, uint32
 		return 0;
 	}
 	iommu->st.pasid_cache_misses++;
-	iommu_charge(iommu, t->pasid_cache_miss);
+	*cost += t->pasid_cache_miss;
 	if (!(iommu->gsts & SVA_GCMD_SRTP) || !(iommu->rtaddr_latched & SVA_RTADDR_SMT))
 		return FR_ROOT_NOT_PRESENT;
 	if (rd(iommu, (iommu->rtaddr_latched & RE_CTP) + bus * 16 + (devfn >= 128 ? 8 : 0), &re))
@@ -402,10 +402,10 @@ int sva_iommu_ats_translate(struct sva_pcidev *dev, uint32_t pasid, bool priv,
 	memset(out, 0, sizeof(*out));
 	iommu->st.translations++;
 	sva_counter_inc(iommu->c_translations);
-	iommu_charge(iommu, t->ats_rtt);
+	out->cost = t->ats_rtt;
 	if (!(iommu->gsts & SVA_GCMD_TE) || !dev->pasid_enabled)
 		return blocked(iommu, dev, pasid, va, FR_PASID_DISABLED, write);
-	reason = lookup_pasid_entry(iommu, dev->rid, pasid, &pe);
+	reason = lookup_pasid_entry(iommu, dev->rid, pasid, &pe, &out->cost);
 	if (reason)
 		return blocked(iommu, dev, pasid, va, reason, write);
 	if (!pe.dte || !dev->ats_enabled)
@@ -418,7 +418,7 @@ int sva_iommu_ats_translate(struct sva_pcidev *dev, uint32_t pasid, bool priv,
 	if (e && (!write || e->dirty)) {
 		iommu->st.iotlb_hits++;
 		sva_counter_inc(iommu->c_iotlb_hits);
-		iommu_charge(iommu, t->iotlb_hit);
+		out->cost += t->iotlb_hit;
 		if (!priv && !e->user)
 			goto not_present;	/* user request, supervisor page */
 		out->pa = e->pa;
@@ -442,7 +442,7 @@ int sva_iommu_ats_translate(struct sva_pcidev *dev, uint32_t pasid, bool priv,
 	};
 	iommu->st.walks++;
 	r = sva_walk(iommu->phys, &mode, &req, &res);
-	iommu_charge(iommu, t->iotlb_miss + res.entries_read * t->walk_per_level);
+	out->cost += t->iotlb_miss + res.entries_read * t->walk_per_level;
 	if (r < 0)
 		return blocked(iommu, dev, pasid, va, FR_TABLE_READ, write);
 	if (r != SVA_WALK_OK)

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sva/dsa.h - a DSA-class accelerator (Intel Data Streaming Accelerator).
+ *
+ * A PCIe function behind the IOMMU with two BARs: BAR0 holds the
+ * registers (capabilities, GENCFG/GENCTRL/GENSTS, CMD/CMDSTS, SWERR, and
+ * the GRPCFG and WQCFG tables), BAR2 the work-queue portals (four 4 KiB
+ * pages per WQ: unlimited/limited x MSI-X/IMS).  Shared WQs take ENQCMD
+ * and ENQCMDS, dedicated WQs MOVDIR64B.  Engines of a group pull
+ * descriptors from the group's WQs and execute them on real bytes, reading
+ * and writing through the device TLB (ATC), ATS and PRI.  Descriptors and
+ * completion records are <linux/idxd.h>'s.
+ */
+#ifndef SVA_DSA_H
+#define SVA_DSA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sva/sim.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sva_machine;
+struct sva_dsa;
+struct sva_pcidev;
+
+/* BAR0 layout (Linux drivers/dma/idxd/registers.h) */
+#define SVA_DSA_VERSION		0x00
+#define SVA_DSA_GENCAP		0x10
+#define SVA_DSA_WQCAP		0x20
+#define SVA_DSA_GRPCAP		0x30
+#define SVA_DSA_ENGCAP		0x38
+#define SVA_DSA_OPCAP		0x40
+#define SVA_DSA_OFFSETS		0x60
+#define SVA_DSA_GENCFG		0x80
+#define SVA_DSA_GENCTRL		0x88
+#define SVA_DSA_GENSTS		0x90
+#define SVA_DSA_INTCAUSE	0x98
+#define SVA_DSA_CMD		0xa0
+#define SVA_DSA_CMDSTS		0xa8
+#define SVA_DSA_SWERR		0xc0
+#define SVA_DSA_GRPCFG_OFF	0x400	/* 64 bytes per group */
+#define SVA_DSA_WQCFG_OFF	0x800	/* 32 bytes per WQ */
+#define SVA_DSA_BAR0_SIZE	0x4000
+
+/* Commands (CMD bits 24:20) */
+enum sva_dsa_cmd {
+	SVA_DSA_CMD_ENABLE_DEVICE = 1, SVA_DSA_CMD_DISABLE_DEVICE, SVA_DSA_CMD_DRAIN_ALL,
+	SVA_DSA_CMD_ABORT_ALL, SVA_DSA_CMD_RESET_DEVICE, SVA_DSA_CMD_ENABLE_WQ,
+	SVA_DSA_CMD_DISABLE_WQ, SVA_DSA_CMD_DRAIN_WQ, SVA_DSA_CMD_ABORT_WQ,
+	SVA_DSA_CMD_RESET_WQ, SVA_DSA_CMD_DRAIN_PASID, SVA_DSA_CMD_ABORT_PASID,
+	SVA_DSA_CMD_REQUEST_INT_HANDLE, SVA_DSA_CMD_RELEASE_INT_HANDLE,
+};
+
+/* GENSTS state */
+enum { SVA_DSA_DISABLED = 0, SVA_DSA_ENABLED = 1, SVA_DSA_DRAINING = 2, SVA_DSA_HALTED = 3 };
+
+struct sva_dsa_config {
+	const char *name;		/* "dsa0" */
+	uint16_t rid;			/* requester id; 0 = 0x6a01 */
+	unsigned nr_wqs;		/* 0 = 8 */
+	unsigned total_wq_size;		/* 0 = 128 */
+	unsigned nr_groups;		/* 0 = 4 */
+	unsigned nr_engines;		/* 0 = 4 */
+	unsigned max_xfer_shift;	/* 0 = 31 (2 GiB) */
+	unsigned max_batch_shift;	/* 0 = 10 (1024) */
+	unsigned atc_entries;		/* 0 = 64 */
+	unsigned nr_vectors;		/* MSI-X vectors; 0 = 9 (0 = misc, 1..8 completions) */
+	sva_time_t pri_timeout;		/* give up on a page response; 0 = 100 us */
+	/* Interrupt delivery to the kernel's handler for @vector. */
+	void (*irq)(void *ctx, unsigned vector);
+	void *irq_ctx;
+};
+
+/* Create the device and claim MMIO space for both BARs. */
+struct sva_dsa *sva_dsa_create(struct sva_machine *m, const struct sva_dsa_config *cfg);
+void sva_dsa_destroy(struct sva_dsa *dsa);
+
+const char *sva_dsa_name(const struct sva_dsa *dsa);
+uint64_t sva_dsa_bar0(const struct sva_dsa *dsa);
+uint64_t sva_dsa_bar2(const struct sva_dsa *dsa);
+/* The PCIe function, for the IOMMU (sva_iommu_probe_device). */
+struct sva_pcidev *sva_dsa_pcidev(struct sva_dsa *dsa);
+/* Physical address of WQ @wq's portal page (@limited, IMS when @ims). */
+uint64_t sva_dsa_portal(const struct sva_dsa *dsa, unsigned wq, bool limited, bool ims);
+
+struct sva_dsa_stats {
+	uint64_t submitted, accepted, retried, dropped;	/* at the portals */
+	uint64_t completed, failed, aborted;		/* descriptors */
+	uint64_t batches, batch_descs, bytes;
+	uint64_t atc_hits, atc_misses, atc_invalidations, page_requests, page_faults_partial;
+	uint64_t prs_success, prs_invalid, prs_failure, cr_writes, cr_faults, interrupts, swerrs;
+};
+void sva_dsa_stats(const struct sva_dsa *dsa, struct sva_dsa_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SVA_DSA_H */

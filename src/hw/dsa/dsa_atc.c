@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The device side of address translation: the ATC (device TLB) filled by
+ * ATS Translation Requests, PRI page requests when a translation is not
+ * present, and ATS invalidations from the IOMMU.
+ *
+ * An engine never holds a translation across a wait: operations execute at
+ * one instant of virtual time (their duration is charged afterwards), and a
+ * block-on-fault wait happens between attempts, with nothing mapped.  So an
+ * ATS invalidation can be completed as soon as the entries are dropped -
+ * nothing in flight can still be using them.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <sva/timing.h>
+#include <sva/trace.h>
+
+#include "hw/dsa/dsa_internal.h"
+#include "hw/dsa/dsa_ops.h"
+
+static struct atc_entry *atc_lookup(struct sva_dsa *dsa, uint32_t pasid, bool priv, uint64_t va)
+{
+	for (unsigned i = 0; i < dsa->cfg.atc_entries; i++) {
+		struct atc_entry *e = &dsa->atc[i];
+
+		if (e->valid && e->pasid == pasid && e->priv == priv &&
+		    va >= e->page && va - e->page < e->size) {
+			e->stamp = ++dsa->atc_clock;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static struct atc_entry *atc_fill(struct sva_dsa *dsa, uint32_t pasid, bool priv, uint64_t va,
+				  const struct sva_ats_xlat *x)
+{
+	struct atc_entry *v = &dsa->atc[0];
+
+	for (unsigned i = 0; i < dsa->cfg.atc_entries; i++) {
+		struct atc_entry *e = &dsa->atc[i];
+
+		if (!e->valid) {
+			v = e;
+			break;
+		}
+		if (e->stamp < v->stamp)
+			v = e;
+	}
+	*v = (struct atc_entry){
+		.valid = true, .pasid = pasid, .priv = priv, .page = va & ~(x->size - 1),
+		.size = x->size, .pa = x->pa, .r = x->r, .w = x->w, .stamp = ++dsa->atc_clock,
+	};
+	return v;
+}
+
+void dsa_atc_flush_all(struct sva_dsa *dsa)
+{
+	memset(dsa->atc, 0, dsa->cfg.atc_entries * sizeof(*dsa->atc));
+}
+
+/* Translate @va for @write without waiting: 0 (with pa and bytes left), or a dsa_mem_result. */
+static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, uint64_t *pa, uint64_t *left)
+{
+	struct sva_dsa *dsa = x->dsa;
+	const struct sva_timing *t = sva_machine_timing(dsa->m);
+	struct atc_entry *e = atc_lookup(dsa, x->pasid, x->priv, va);
+	struct sva_ats_xlat ax;
+	int r;
+
+	if (e && (write ? e->w : e->r)) {
+		dsa->st.atc_hits++;
+		sva_counter_inc(dsa->c_atc_hits);
+		x->cost += t->atc_hit;
+	} else {
+		dsa->st.atc_misses++;
+		sva_counter_inc(dsa->c_atc_misses);
+		x->cost += t->atc_miss;
+		r = sva_iommu_ats_translate(&dsa->pci, x->pasid, x->priv, va, write, &ax);
+		x->cost += ax.cost;
+		if (r)
+			return DSA_MEM_XLAT_ERR;
+		if (!(write ? ax.w : ax.r))
+			return DSA_MEM_FAULT;
+		e = atc_fill(dsa, x->pasid, x->priv, va, &ax);
+	}
+	*pa = e->pa + (va - e->page);
+	*left = e->size - (va - e->page);
+	return 0;
+}
+
+int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr, uint64_t *got)
+{
+	struct dsa_xlat_ctx *x = ctx;
+	uint64_t pa, left;
+	int r = translate(x, va, write, &pa, &left);
+
+	if (r) {
+		if (r == DSA_MEM_FAULT && !x->faulted) {
+			x->faulted = true;
+			x->fault_va = va;
+			x->fault_write = write;
+		}
+		return r;
+	}
+	if (left > len)
+		left = len;
+	*ptr = sva_phys_ptr(x->dsa->phys, pa, left);
+	if (!*ptr)
+		return -EIO;	/* the translation points outside RAM: a bus error */
+	*got = left;
+	return 0;
+}
+
+/* Byte-wise helpers for the device's own small accesses (completion records, batch lists). */
+static int dma(struct dsa_xlat_ctx *x, uint64_t va, void *buf, size_t n, bool write)
+{
+	while (n) {
+		void *p;
+		uint64_t got;
+		int r = dsa_mem_map(x, va, n, write, &p, &got);
+
+		if (r)
+			return r;
+		if (write)
+			memcpy(p, buf, got);
+		else
+			memcpy(buf, p, got);
+		va += got;
+		buf = (uint8_t *)buf + got;
+		n -= got;
+	}
+	return 0;
+}
+
+int dsa_dma_write(struct dsa_xlat_ctx *x, uint64_t va, const void *buf, size_t n)
+{
+	return dma(x, va, (void *)buf, n, true);
+}
+
+int dsa_dma_read(struct dsa_xlat_ctx *x, uint64_t va, void *buf, size_t n)
+{
+	return dma(x, va, buf, n, false);
+}
+
+/* ---- PRI ------------------------------------------------------------------------- */
+
+int dsa_page_request(struct dsa_xlat_ctx *x, uint64_t va, bool write)
+{
+	struct sva_dsa *dsa = x->dsa;
+	struct dsa_pri_wait *w = &dsa->pri[x->eng->id];
+	const struct sva_timing *t = sva_machine_timing(dsa->m);
+	sva_time_t deadline;
+	int r;
+
+	dsa->st.page_requests++;
+	sva_counter_inc(dsa->c_prs);
+	*w = (struct dsa_pri_wait){ .waiting = true, .pasid = x->pasid,
+				    .prgi = (uint16_t)(dsa->next_prgi++ & 0x1ff) };
+	sva_sleep(dsa->sim, t->pri_rtt / 2);	/* the request crosses the link */
+	r = sva_iommu_page_request(&dsa->pci, x->pasid, x->priv, va & ~0xfffull,
+				   !write, write, false, w->prgi, true);
+	if (r == -EPERM) {
+		w->waiting = false;
+		return -EPERM;
+	}
+	/* Even a dropped request is answered (auto-response) unless the IOMMU drops silently. */
+	deadline = sva_now(dsa->sim) + dsa->cfg.pri_timeout;
+	while (!w->answered)
+		if (sva_wait_deadline(dsa->sim, &dsa->pri_wq, deadline) == -ETIMEDOUT && !w->answered) {
+			w->waiting = false;
+			return -ETIMEDOUT;
+		}
+	w->waiting = false;
+	sva_sleep(dsa->sim, t->pri_rtt / 2);	/* the response comes back */
+	switch (w->code) {
+	case SVA_PRG_SUCCESS: dsa->st.prs_success++; break;
+	case SVA_PRG_INVALID: dsa->st.prs_invalid++; break;
+	default: dsa->st.prs_failure++; break;
+	}
+	return w->code;
+}
+
+static void dsa_page_response(struct sva_pcidev *dev, uint32_t pasid, uint16_t prgi,
+			      enum sva_prg_resp code)
+{
+	struct sva_dsa *dsa = dev->priv;
+
+	if (code == SVA_PRG_FAILURE)
+		dev->pri_stopped = true;	/* PCIe: Response Failure stops PRI */
+	for (unsigned i = 0; i < dsa->cfg.nr_engines; i++) {
+		struct dsa_pri_wait *w = &dsa->pri[i];
+
+		if (w->waiting && !w->answered && w->pasid == pasid && w->prgi == prgi) {
+			w->answered = true;
+			w->code = code;
+			sva_wake_all(dsa->sim, &dsa->pri_wq);
+			return;
+		}
+	}
+	/* A response nobody waits for (a time-out already gave up): ignored, as UPRGI. */
+}
+
+static void dsa_ats_invalidate(struct sva_pcidev *dev, uint32_t itag, uint32_t pasid,
+			       uint64_t addr, uint64_t size, bool global)
+{
+	struct sva_dsa *dsa = dev->priv;
+
+	dsa->st.atc_invalidations++;
+	for (unsigned i = 0; i < dsa->cfg.atc_entries; i++) {
+		struct atc_entry *e = &dsa->atc[i];
+
+		if (e->valid && (global || e->pasid == pasid) &&
+		    e->page < addr + size && addr < e->page + e->size)
+			e->valid = false;
+	}
+	/* Nothing holds a translation across a wait (see the top): done at once. */
+	sva_iommu_ats_inv_done(dev, itag);
+}
+
+const struct sva_pcidev_ops dsa_pci_ops = {
+	.ats_invalidate = dsa_ats_invalidate,
+	.page_response = dsa_page_response,
+};

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Engines: each one a service task that pulls descriptors from its group's
+ * WQs and executes them: the checks common to every opcode, no-op, drain,
+ * batch, and the operations of dsa_ops.c; then the completion record, the
+ * completion interrupt, or a software error when neither was asked for.
+ *
+ * Block on fault: an operation executes at one instant; if it stops at a
+ * fault and block-on-fault applies, the engine sends a page request, waits
+ * for the response, and runs the descriptor again - resuming a memmove
+ * where it stopped (the only operation whose buffers may overlap), starting
+ * the others afresh (they are idempotent once their buffers cannot
+ * overlap).  The result is what hardware that waits in place produces.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <sva/timing.h>
+#include <sva/trace.h>
+
+#include "hw/dsa/dsa_internal.h"
+#include "hw/dsa/dsa_ops.h"
+
+#define MAX_BOF_RETRIES 64
+
+static const struct dsa_mem_ops mem_ops = { .map = dsa_mem_map };
+
+static const char *op_name(unsigned op)
+{
+	switch (op) {
+	case DSA_OPCODE_NOOP: return "noop";
+	case DSA_OPCODE_BATCH: return "batch";
+	case DSA_OPCODE_DRAIN: return "drain";
+	case DSA_OPCODE_MEMMOVE: return "memmove";
+	case DSA_OPCODE_MEMFILL: return "fill";
+	case DSA_OPCODE_COMPARE: return "compare";
+	case DSA_OPCODE_COMPVAL: return "compare pattern";
+	case DSA_OPCODE_CR_DELTA: return "create delta";
+	case DSA_OPCODE_AP_DELTA: return "apply delta";
+	case DSA_OPCODE_DUALCAST: return "dualcast";
+	case DSA_OPCODE_CRCGEN: return "crc";
+	case DSA_OPCODE_COPY_CRC: return "copy+crc";
+	case DSA_OPCODE_DIF_CHECK: return "dif check";
+	case DSA_OPCODE_DIF_INS: return "dif insert";
+	case DSA_OPCODE_DIF_STRP: return "dif strip";
+	case DSA_OPCODE_DIF_UPDT: return "dif update";
+	case DSA_OPCODE_CFLUSH: return "cache flush";
+	default: return "unknown";
+	}
+}
+
+void dsa_kick_group(struct sva_dsa *dsa, int group)
+{
+	(void)group;
+	/* Engines check their own group when they wake; there are few of them. */
+	sva_wake_all(dsa->sim, &dsa->work_wq[0]);
+}
+
+static int engine_group(struct sva_dsa *dsa, unsigned id)
+{
+	for (unsigned g = 0; g < dsa->cfg.nr_groups; g++)
+		if (dsa->grp[g].eng_mask & (1ull << id))
+			return (int)g;
+	return -1;
+}
+
+static bool op_supported(const struct sva_dsa *dsa, unsigned op)
+{
+	return op < 256 && (dsa->opcap[op / 64] >> (op % 64)) & 1;
+}
+
+/* Checks every opcode shares, in our order (the hardware's is not public). */
+static int common_check(struct sva_dsa *dsa, const struct dsa_wq *wq, const struct dsa_hw_desc *d,
+			struct dsa_completion_record *cr)
+{
+	if (!op_supported(dsa, d->opcode))
+		return DSA_COMP_BAD_OPCODE;
+	if (d->priv && !wq->priv)
+		return DSA_COMP_PRIV_BAD;
+	if ((d->flags & IDXD_OP_FLAG_BOF) && !wq->bof) {
+		cr->invalid_flags = IDXD_OP_FLAG_BOF;
+		return DSA_COMP_INVALID_FLAGS;
+	}
+	if ((d->flags & IDXD_OP_FLAG_RCR) && !(d->flags & IDXD_OP_FLAG_CRAV)) {
+		cr->invalid_flags = IDXD_OP_FLAG_RCR;
+		return DSA_COMP_INVALID_FLAGS;
+	}
+	if ((d->flags & IDXD_OP_FLAG_CRAV) && (d->completion_addr & 31))
+		return DSA_COMP_CRA_ALIGN;
+	if ((d->flags & IDXD_OP_FLAG_RCI) && d->int_handle >= dsa->cfg.nr_vectors)
+		return DSA_COMP_INT_HANDLE_INVAL;
+	return 0;
+}
+
+static void charge(struct sva_dsa *dsa, sva_time_t ns)
+{
+	sva_machine_charge(dsa->m, ns);
+}
+
+/* Run one operation, with block-on-fault retries. */
+static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat_ctx *x,
+		   const struct dsa_hw_desc *orig, struct dsa_completion_record *cr)
+{
+	const struct sva_timing *t = sva_machine_timing(dsa->m);
+	struct dsa_hw_desc d = *orig;
+	uint64_t max = 1ull << (wq->max_xfer_shift ? wq->max_xfer_shift : dsa->cfg.max_xfer_shift);
+	uint64_t done = 0;
+
+	for (unsigned attempt = 0;; attempt++) {
+		struct dsa_op_env env = { .mem = &mem_ops, .ctx = x, .max_xfer = max, .overlap_ok = true };
+		int r;
+
+		x->faulted = false;
+		x->cost = 0;
+		dsa_op_execute(&d, &env, cr);
+		dsa->st.bytes += env.bytes_read > env.bytes_written ? env.bytes_read : env.bytes_written;
+		sva_counter_add(dsa->c_bytes, env.bytes_read > env.bytes_written ? env.bytes_read : env.bytes_written);
+		charge(dsa, x->cost + sva_timing_xfer(env.bytes_read > env.bytes_written ?
+						     env.bytes_read : env.bytes_written, t->engine_bw));
+		if ((cr->status & DSA_COMP_STATUS_MASK) != DSA_COMP_PAGE_FAULT_NOBOF)
+			break;
+		if (!x->bof || !x->faulted || attempt >= MAX_BOF_RETRIES) {
+			dsa->st.page_faults_partial++;
+			sva_counter_inc(dsa->c_partial);
+			break;
+		}
+		r = dsa_page_request(x, x->fault_va, x->fault_write);
+		if (r != SVA_PRG_SUCCESS) {
+			/* Invalid Request: give up where we are; no answer / PRI off: translation error. */
+			cr->status = (uint8_t)((r == SVA_PRG_INVALID ? DSA_COMP_PAGE_FAULT_IR :
+						DSA_COMP_TRANSLATION_FAIL) | (cr->status & DSA_COMP_STATUS_WRITE));
+			cr->bytes_completed += (uint32_t)done;
+			return;
+		}
+		if (d.opcode == DSA_OPCODE_MEMMOVE && cr->bytes_completed) {
+			uint32_t n = cr->bytes_completed;
+
+			/* Resume where it stopped; result says which end it worked from. */
+			if (!cr->result) {
+				d.src_addr += n;
+				d.dst_addr += n;
+			}
+			d.xfer_size -= n;
+			done += n;
+		}
+	}
+	if ((cr->status & DSA_COMP_STATUS_MASK) == DSA_COMP_PAGE_FAULT_NOBOF)
+		cr->bytes_completed += (uint32_t)done;
+}
+
+/* Write the completion record (status byte last) and/or interrupt; else log errors. */
+static void complete(struct sva_dsa *dsa, struct dsa_wq *wq, struct dsa_xlat_ctx *x,
+		     const struct dsa_hw_desc *d, struct dsa_completion_record *cr,
+		     bool in_batch, unsigned batch_index)
+{
+	const struct sva_timing *t = sva_machine_timing(dsa->m);
+	unsigned code = cr->status & DSA_COMP_STATUS_MASK;
+	bool ok = code == DSA_COMP_SUCCESS || code == DSA_COMP_SUCCESS_PRED;
+
+	if (!ok)
+		dsa->st.failed++;
+	if ((d->flags & IDXD_OP_FLAG_RCR) && (d->flags & IDXD_OP_FLAG_CRAV) && code != DSA_COMP_CRA_ALIGN) {
+		uint8_t rec[32];
+		int r;
+
+		memcpy(rec, cr, sizeof(rec));
+		for (unsigned attempt = 0;; attempt++) {
+			x->faulted = false;
+			r = dsa_dma_write(x, d->completion_addr + 1, rec + 1, 31);
+			if (!r)
+				r = dsa_dma_write(x, d->completion_addr, rec, 1);
+			if (r != DSA_MEM_FAULT || !x->bof || attempt >= MAX_BOF_RETRIES ||
+			    dsa_page_request(x, x->fault_va, true) != SVA_PRG_SUCCESS)
+				break;
+		}
+		charge(dsa, t->completion_write + x->cost);
+		x->cost = 0;
+		if (r == 0) {
+			dsa->st.cr_writes++;
+		} else {
+			dsa->st.cr_faults++;
+			if (r < 0)
+				dsa_halt(dsa, "completion record write to unbacked memory");
+			dsa_swerr(dsa, DSA_COMP_CRA_XLAT, (int)wq->id, d, d->completion_addr, true,
+				  in_batch, batch_index);
+		}
+	} else if (!ok) {
+		/* Nobody asked for a record: the error goes to SWERR so it is not lost. */
+		dsa_swerr(dsa, code, (int)wq->id, d, cr->fault_addr, cr->status & DSA_COMP_STATUS_WRITE,
+			  in_batch, batch_index);
+	}
+	if ((d->flags & IDXD_OP_FLAG_RCI) && code != DSA_COMP_INT_HANDLE_INVAL)
+		dsa_raise_irq(dsa, d->int_handle);
+}
+
+static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa_hw_desc *d,
+		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch);
+
+static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat_ctx *x,
+		      const struct dsa_hw_desc *d, struct dsa_completion_record *cr)
+{
+	struct sva_dsa *dsa = eng->dsa;
+	const struct sva_timing *t = sva_machine_timing(dsa->m);
+	unsigned max = 1u << (wq->max_batch_shift ? wq->max_batch_shift : dsa->cfg.max_batch_shift);
+	unsigned n = d->desc_count, done = 0;
+	bool failed = false;
+
+	if (d->flags & IDXD_OP_FLAG_BOF) {
+		cr->invalid_flags = IDXD_OP_FLAG_BOF;
+		cr->status = DSA_COMP_INVALID_FLAGS;
+		return;
+	}
+	if (n < 2 || n > max) {
+		cr->status = DSA_COMP_DESC_CNT_ERANGE;
+		return;
+	}
+	if (d->desc_list_addr & 63) {
+		cr->status = DSA_COMP_DESCLIST_ALIGN;
+		return;
+	}
+	dsa->st.batches++;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t raw[DESC_SIZE];
+		struct dsa_hw_desc sub;
+		struct dsa_completion_record scr;
+		uint32_t dw0;
+		int r;
+
+		charge(dsa, t->desc_fetch);
+		x->cost = 0;
+		r = dsa_dma_read(x, d->desc_list_addr + 64ull * i, raw, DESC_SIZE);
+		charge(dsa, x->cost);
+		if (r) {
+			cr->status = (uint8_t)(r == DSA_MEM_FAULT ? DSA_COMP_BATCH_PAGE_FAULT :
+					       DSA_COMP_TRANSLATION_FAIL);
+			cr->fault_addr = d->desc_list_addr + 64ull * i;
+			break;
+		}
+		/* Every descriptor of a batch runs with the batch's PASID and privilege. */
+		dw0 = (d->pasid & 0xfffff) | ((uint32_t)d->priv << 31);
+		memcpy(raw, &dw0, 4);
+		dsa_desc_load(&sub, raw);
+		/* FENCE after a failure: the rest of the batch is abandoned (our reading). */
+		if ((sub.flags & IDXD_OP_FLAG_FENCE) && failed)
+			break;
+		exec_one(eng, wq, &sub, &scr, eng->seq, true);
+		dsa->st.batch_descs++;
+		done++;
+		if ((scr.status & DSA_COMP_STATUS_MASK) != DSA_COMP_SUCCESS)
+			failed = true;
+	}
+	if (!cr->status)
+		cr->status = failed || done < n ? DSA_COMP_BATCH_FAIL : DSA_COMP_SUCCESS;
+	cr->bytes_completed = done;	/* descriptors completed */
+}
+
+static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa_hw_desc *d,
+		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch)
+{
+	struct sva_dsa *dsa = eng->dsa;
+	const struct sva_timing *t = sva_machine_timing(dsa->m);
+	struct dsa_xlat_ctx x = {
+		.dsa = dsa, .eng = eng, .pasid = d->pasid, .priv = d->priv,
+		.bof = wq->bof && (d->flags & IDXD_OP_FLAG_BOF),
+	};
+	sva_time_t t0 = sva_now(dsa->sim);
+	int st;
+
+	memset(cr, 0, sizeof(*cr));
+	charge(dsa, t->desc_overhead);
+	st = common_check(dsa, wq, d, cr);
+	if (st) {
+		cr->status = (uint8_t)st;
+	} else if (d->opcode == DSA_OPCODE_NOOP) {
+		cr->status = DSA_COMP_SUCCESS;
+	} else if (d->opcode == DSA_OPCODE_DRAIN) {
+		/* Everything this WQ accepted before the drain must finish first. */
+		if (!in_batch)
+			while (dsa_pending(dsa, (int)wq->id, false, 0, seq - 1))
+				sva_wait(dsa->sim, &dsa->idle_wq);
+		cr->status = DSA_COMP_SUCCESS;
+	} else if (d->opcode == DSA_OPCODE_BATCH) {
+		if (in_batch)
+			cr->status = DSA_COMP_BAD_OPCODE;	/* no batch inside a batch */
+		else
+			run_batch(eng, wq, &x, d, cr);
+	} else if (dsa_op_is_handled(d->opcode)) {
+		run_op(dsa, wq, &x, d, cr);
+	} else {
+		cr->status = DSA_COMP_BAD_OPCODE;
+	}
+	complete(dsa, wq, &x, d, cr, in_batch, 0);
+	dsa->st.completed++;
+	if (sva_trace_enabled(dsa->sim))
+		sva_trace_complete(dsa->sim, eng->track, "dsa", op_name(d->opcode), t0,
+				   sva_now(dsa->sim) - t0,
+				   (struct sva_trace_arg[]){ SVA_TARG_U("wq", wq->id), SVA_TARG_U("pasid", d->pasid),
+							     SVA_TARG_U("size", d->xfer_size),
+							     SVA_TARG_X("status", cr->status) }, 4);
+}
+
+static void engine_main(void *arg)
+{
+	struct dsa_engine *eng = arg;
+	struct sva_dsa *dsa = eng->dsa;
+
+	for (;;) {
+		struct dsa_completion_record cr;
+		struct dsa_hw_desc d;
+		struct wq_entry e;
+		int g = engine_group(dsa, eng->id), wq;
+
+		if (g < 0 || !dsa_wq_pop(dsa, (unsigned)g, &e, &wq)) {
+			sva_wait(dsa->sim, &dsa->work_wq[0]);
+			continue;
+		}
+		dsa_desc_load(&d, e.desc);
+		eng->busy = true;
+		eng->wq = wq;
+		eng->seq = e.seq;
+		eng->pasid = d.pasid;
+		exec_one(eng, &dsa->wq[wq], &d, &cr, e.seq, false);
+		sva_counter_inc(dsa->c_completed);
+		sva_counter_inc(dsa->wq[wq].c_completed);
+		sva_hist_record(dsa->h_latency, sva_now(dsa->sim) - e.accepted_at);
+		eng->busy = false;
+		sva_wake_all(dsa->sim, &dsa->idle_wq);
+	}
+}
+
+int dsa_engines_start(struct sva_dsa *dsa)
+{
+	for (unsigned i = 0; i < dsa->cfg.nr_engines; i++) {
+		struct dsa_engine *eng = &dsa->eng[i];
+		char name[32];
+
+		eng->dsa = dsa;
+		eng->id = i;
+		snprintf(name, sizeof(name), "engine%u", i);
+		eng->track = sva_trace_track(dsa->sim, dsa->name, name);
+		snprintf(name, sizeof(name), "%s-engine%u", dsa->name, i);
+		eng->task = sva_task_spawn(dsa->sim, name, engine_main, eng,
+					   &(struct sva_task_attr){ .detached = true, .daemon = true });
+		if (!eng->task)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void dsa_engines_stop(struct sva_dsa *dsa)
+{
+	for (unsigned i = 0; i < DSA_MAX_ENGINES; i++)
+		if (dsa->eng[i].task) {
+			sva_task_kill(dsa->sim, dsa->eng[i].task);
+			dsa->eng[i].task = NULL;
+		}
+}

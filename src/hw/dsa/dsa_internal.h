@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside the DSA model: WQs, groups, engines, ATC and the device state. */
+#ifndef SVA_HW_DSA_INTERNAL_H
+#define SVA_HW_DSA_INTERNAL_H
+
+#include <assert.h>
+#include <linux/idxd.h>
+
+#include <sva/dsa.h>
+#include <sva/iommu.h>
+#include <sva/machine.h>
+#include <sva/phys.h>
+#include <sva/stats.h>
+
+#define DSA_MAX_WQS	16
+#define DSA_MAX_GROUPS	8
+#define DSA_MAX_ENGINES	16
+#define DESC_SIZE	64
+
+/* A descriptor waiting in a WQ. */
+struct wq_entry {
+	uint8_t desc[DESC_SIZE];
+	uint64_t seq;			/* device-wide acceptance order */
+	sva_time_t accepted_at;
+};
+
+struct dsa_wq {
+	unsigned id;
+	/* WQCFG, as software wrote it */
+	uint8_t cfg[32];
+	/* decoded when enabled */
+	bool enabled;
+	unsigned size, threshold, priority;
+	bool dedicated, bof, pasid_en, priv;
+	uint32_t pasid;
+	unsigned max_xfer_shift, max_batch_shift;
+	int group;			/* -1 when in no group */
+	/* the queue */
+	struct wq_entry *ring;		/* size entries */
+	unsigned head, count;
+	int track;
+	struct sva_counter *c_accepted, *c_retried, *c_completed;
+};
+
+struct dsa_group {
+	uint8_t cfg[64];
+	uint64_t wq_mask, eng_mask;
+	unsigned rr;			/* round-robin cursor among equal priorities */
+};
+
+struct dsa_engine {
+	struct sva_dsa *dsa;
+	unsigned id;
+	struct sva_task *task;
+	/* what it is running, for drains */
+	bool busy;
+	int wq;
+	uint32_t pasid;
+	uint64_t seq;
+	int track;
+};
+
+struct atc_entry {
+	bool valid;
+	bool priv;
+	uint32_t pasid;
+	uint64_t page;			/* va of the translation's base */
+	uint64_t size;
+	uint64_t pa;
+	bool r, w;
+	uint64_t stamp;
+};
+
+struct dsa_pri_wait {
+	bool waiting, answered;
+	uint32_t pasid;
+	uint16_t prgi;
+	enum sva_prg_resp code;
+};
+
+struct sva_dsa {
+	struct sva_machine *m;
+	struct sva_sim *sim;
+	struct sva_phys *phys;
+	struct sva_dsa_config cfg;
+	char name[16];
+	uint64_t bar0, bar2;
+	struct sva_pcidev pci;
+
+	/* registers */
+	uint64_t gencap, wqcap, grpcap, engcap, opcap[4];
+	uint32_t gencfg, genctrl, gensts, intcause;
+	uint32_t cmdsts;
+	uint64_t swerr[4];
+
+	struct dsa_wq wq[DSA_MAX_WQS];
+	struct dsa_group grp[DSA_MAX_GROUPS];
+	struct dsa_engine eng[DSA_MAX_ENGINES];
+	struct sva_waitq work_wq[DSA_MAX_GROUPS];	/* idle engines of a group */
+	struct sva_waitq idle_wq;	/* drains wait here */
+	uint64_t seq;
+
+	/* command processing */
+	struct sva_task *cmd_task;
+	struct sva_waitq cmd_wq;
+	bool cmd_pending;
+	uint32_t cmd;
+
+	/* device TLB */
+	struct atc_entry *atc;
+	uint64_t atc_clock;
+	/* page requests in flight, one per engine at most */
+	struct dsa_pri_wait pri[DSA_MAX_ENGINES];
+	uint16_t next_prgi;
+	struct sva_waitq pri_wq;
+
+	struct sva_dsa_stats st;
+	struct sva_counter *c_submitted, *c_accepted, *c_retried, *c_completed, *c_bytes,
+			   *c_atc_hits, *c_atc_misses, *c_prs, *c_partial, *c_swerr;
+	struct sva_hist *h_latency;
+	int track;
+};
+
+/* dsa.c */
+void dsa_swerr(struct sva_dsa *dsa, unsigned code, int wq, const struct dsa_hw_desc *d,
+	       uint64_t fault_addr, bool write, bool batch, unsigned batch_index);
+void dsa_halt(struct sva_dsa *dsa, const char *why);
+void dsa_raise_irq(struct sva_dsa *dsa, unsigned vector);
+
+/* dsa_wq.c */
+int dsa_portals_register(struct sva_dsa *dsa);
+void dsa_wq_decode(struct sva_dsa *dsa, struct dsa_wq *wq);
+bool dsa_wq_pop(struct sva_dsa *dsa, unsigned group, struct wq_entry *out, int *wq_id);
+unsigned dsa_wq_abort(struct sva_dsa *dsa, int wq, bool by_pasid, uint32_t pasid);
+bool dsa_pending(struct sva_dsa *dsa, int wq, bool by_pasid, uint32_t pasid, uint64_t upto);
+
+/* dsa_engine.c */
+int dsa_engines_start(struct sva_dsa *dsa);
+void dsa_engines_stop(struct sva_dsa *dsa);
+void dsa_kick_group(struct sva_dsa *dsa, int group);
+
+/* dsa_atc.c */
+struct dsa_xlat_ctx {
+	struct sva_dsa *dsa;
+	struct dsa_engine *eng;
+	uint32_t pasid;
+	bool priv;
+	bool bof;
+	/* first fault seen by map(), for block-on-fault */
+	bool faulted;
+	uint64_t fault_va;
+	bool fault_write;
+	sva_time_t cost;		/* translation time to charge afterwards */
+};
+extern const struct sva_pcidev_ops dsa_pci_ops;
+int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr, uint64_t *got);
+/* Resolve a fault through PRI, blocking; returns the response code or -ETIMEDOUT/-EPERM. */
+int dsa_page_request(struct dsa_xlat_ctx *x, uint64_t va, bool write);
+/* Write @n bytes at @va through the ATC (completion records); 0 or a fault code. */
+int dsa_dma_write(struct dsa_xlat_ctx *x, uint64_t va, const void *buf, size_t n);
+int dsa_dma_read(struct dsa_xlat_ctx *x, uint64_t va, void *buf, size_t n);
+void dsa_atc_flush_all(struct sva_dsa *dsa);
+
+#endif
