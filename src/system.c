@@ -11,13 +11,53 @@
 #include <sva/system.h>
 #include <sva/trace.h>
 
+#include "os/idxd.h"
+#include "os/idxd_config.h"
 #include "os/iommu_drv.h"
 #include "os/proc.h"
 #include "system_internal.h"
 
 #define DEFAULT_CPUS 4
 
+static int probe_accels(struct sva_system *sys, char *err, size_t errlen)
+{
+	const char *src = sys->cfg.accel_config;
+	struct idxd_config *ic = NULL;
+	int r = 0;
+
+	if (sys->cfg.no_accel)
+		return 0;
+	if (!src)
+		ic = idxd_config_default();
+	else if (*src == '{' || *src == '[')
+		r = idxd_config_parse_string(src, NULL, &ic, err, errlen);
+	else
+		r = idxd_config_load_file(src, NULL, &ic, err, errlen);
+	if (r)
+		return r;
+	if (!ic)
+		return -ENOMEM;
+	for (unsigned i = 0; i < ic->nr_devices && !r; i++) {
+		struct sva_idxd *d;
+
+		r = sva_idxd_probe(&sys->kernel, &ic->devices[i], &d, err, errlen);
+		if (!r) {
+			d->next = sys->kernel.idxds;
+			sys->kernel.idxds = d;
+		}
+	}
+	idxd_config_free(ic);
+	return r;
+}
+
 struct sva_system *sva_system_create(const struct sva_system_config *cfg)
+{
+	char err[256];
+
+	return sva_system_create_err(cfg, err, sizeof(err));
+}
+
+struct sva_system *sva_system_create_err(const struct sva_system_config *cfg, char *errbuf, size_t errlen)
 {
 	struct sva_system_config def = { 0 };
 	struct sva_kernel_config kc;
@@ -27,6 +67,8 @@ struct sva_system *sva_system_create(const struct sva_system_config *cfg)
 
 	if (!cfg)
 		cfg = &def;
+	if (errlen)
+		errbuf[0] = '\0';
 	sys = calloc(1, sizeof(*sys));
 	if (!sys)
 		return NULL;
@@ -54,6 +96,8 @@ struct sva_system *sva_system_create(const struct sva_system_config *cfg)
 	err = sva_kernel_start_cpus(&sys->kernel, sys->machine, cfg->nr_cpus ? cfg->nr_cpus : DEFAULT_CPUS);
 	if (!err)
 		err = sva_iommu_drv_init(&sys->kernel, sys->machine, cfg->iommu, &sys->kernel.iommu);
+	if (!err)
+		err = probe_accels(sys, errbuf, errlen);
 	if (err) {
 		sva_kernel_fini(&sys->kernel);
 		goto fail_machine;

@@ -49,6 +49,16 @@ typedef enum sva_sig_action (*sva_sig_handler)(const struct sva_siginfo *info, v
 
 /* ---- memory (values as in <sys/mman.h>) ---------------------------- */
 
+#define SVA_PROT_NONE		0x0
+#define SVA_PROT_READ		0x1
+#define SVA_PROT_WRITE		0x2
+#define SVA_PROT_EXEC		0x4
+
+#define SVA_MAP_SHARED		0x01
+#define SVA_MAP_PRIVATE		0x02
+#define SVA_MAP_FIXED		0x10
+#define SVA_MAP_ANONYMOUS	0x20
+
 /* Returns the address, or a negative errno.  @fd = -1 for anonymous. */
 int64_t sva_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 int sva_munmap(uint64_t addr, uint64_t len);

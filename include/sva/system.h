@@ -10,6 +10,8 @@
 #ifndef SVA_SYSTEM_H
 #define SVA_SYSTEM_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -34,7 +36,20 @@ struct sva_system_config {
 	uint32_t pasid_max;		/* PASIDs 1..max-1; 0 = 2^20 */
 	uint64_t frame_limit;		/* usable RAM frames (to force OOM); 0 = all */
 	const struct sva_iommu_config *iommu;	/* NULL = defaults */
+	/*
+	 * accel-config JSON for the accelerators: a file path, or the JSON
+	 * text itself when it starts with '{' or '['.  NULL = the default
+	 * configuration (one DSA with a shared and a dedicated user WQ).
+	 */
+	const char *accel_config;
+	bool no_accel;			/* no accelerators at all */
 };
+
+/*
+ * Like sva_system_create(), but a bad accel-config file gets its message
+ * in @err (naming device/group/WQ, field and reason) and errno EINVAL.
+ */
+struct sva_system *sva_system_create_err(const struct sva_system_config *cfg, char *err, size_t errlen);
 
 /* Returns NULL and sets errno on failure. */
 struct sva_system *sva_system_create(const struct sva_system_config *cfg);

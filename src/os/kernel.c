@@ -11,6 +11,7 @@
 #include "os/mm.h"
 #include "os/proc.h"
 #include "os/iommu_drv.h"
+#include "os/idxd.h"
 
 static int pt_alloc(void *opaque, uint64_t *pa)
 {
@@ -81,6 +82,12 @@ void sva_kernel_fini(struct sva_kernel *k)
 {
 	/* Whatever is still alive goes down with the machine. */
 	sva_procs_free_all(k);
+	while (k->idxds) {
+		struct sva_idxd *d = k->idxds;
+
+		k->idxds = d->next;
+		sva_idxd_remove(d);
+	}
 	if (k->iommu) {
 		sva_iommu_drv_fini(k->iommu);
 		k->iommu = NULL;

@@ -22,6 +22,7 @@ struct sva_lcpu;
 struct sva_proc;
 struct sva_chardev;
 struct sva_iommu_drv;
+struct sva_idxd;
 
 /* Pages reclaimed to "swap": contents kept in host memory. */
 struct sva_swap {
@@ -57,6 +58,7 @@ struct sva_kernel {
 	int next_pid;
 	struct sva_chardev *chardevs;	/* device nodes ("udev's" view) */
 	struct sva_iommu_drv *iommu;	/* the (one) IOMMU's driver */
+	struct sva_idxd *idxds;		/* DSA devices the idxd driver bound */
 	uint64_t next_tid;
 	/* Flush CPU TLB entries of @mm for [start, end); set by the CPU layer. */
 	void (*flush_tlb)(struct sva_kernel *k, struct sva_mm *mm, uint64_t start, uint64_t end);

@@ -28,21 +28,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sva/guest.h>
 #include <sva/sim.h>
 
 struct sva_kernel;
 struct sva_mm;
 
-/* mmap protection and flags: the Linux values. */
-#define SVA_PROT_NONE	0x0
-#define SVA_PROT_READ	0x1
-#define SVA_PROT_WRITE	0x2
-#define SVA_PROT_EXEC	0x4
-
-#define SVA_MAP_SHARED		0x01
-#define SVA_MAP_PRIVATE		0x02
-#define SVA_MAP_FIXED		0x10
-#define SVA_MAP_ANONYMOUS	0x20
+/* mmap protection and flags (SVA_PROT_*, SVA_MAP_*) come from the guest API. */
 
 /* VMA flags */
 #define SVA_VM_SHARED	0x1	/* shared anonymous memory */
