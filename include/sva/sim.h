@@ -225,6 +225,28 @@ bool sva_mutex_trylock(struct sva_sim *sim, struct sva_mutex *m);
 void sva_mutex_unlock(struct sva_sim *sim, struct sva_mutex *m);
 bool sva_mutex_held(const struct sva_mutex *m);
 
+/* ---- journal: the story of a run -------------------------------------- */
+
+/*
+ * Key events in plain words (a PASID allocated, a #GP fixed up, a range
+ * invalidated, a process killed...), kept with their virtual time for the
+ * report's timeline.  The first SVA_JOURNAL_MAX entries are kept; later
+ * ones are only counted.  Formatting happens only while there is room.
+ */
+#define SVA_JOURNAL_MAX 1024
+
+struct sva_journal_entry {
+	sva_time_t time;
+	char who[24];
+	char what[104];
+};
+
+__attribute__((format(printf, 3, 4)))
+void sva_journal(struct sva_sim *sim, const char *who, const char *fmt, ...);
+unsigned sva_journal_count(const struct sva_sim *sim);
+uint64_t sva_journal_dropped(const struct sva_sim *sim);
+const struct sva_journal_entry *sva_journal_entry(const struct sva_sim *sim, unsigned i);
+
 #ifdef __cplusplus
 }
 #endif

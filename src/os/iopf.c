@@ -40,7 +40,8 @@ static void respond(struct sva_iommu_drv *drv, uint16_t rid, uint32_t pasid, uin
 	uint64_t d[1][4] = { {
 		QI_PGRP_RESP | (1ull << 4) /* PASID present */ | ((uint64_t)code << 12) |
 			((uint64_t)rid << 16) | ((uint64_t)pasid << 32),
-		PRQ1_LPIG | ((uint64_t)(prgi & 0x1ff) << 3), 0, 0 } };
+		/* bit 2 (once "last page in group") is reserved since VT-d 4.0 */
+		(uint64_t)(prgi & 0x1ff) << 3, 0, 0 } };
 
 	sva_counter_inc(code == SVA_PRG_SUCCESS ? drv->st.resp_success :
 			code == SVA_PRG_INVALID ? drv->st.resp_invalid : drv->st.resp_failure);

@@ -60,6 +60,7 @@ void sva_sim_destroy(struct sva_sim *sim)
 	sva_trace_free(&sim->trace);
 	if (sim->altstack)
 		munmap(sim->altstack, sim->altstack_size);
+	free(sim->journal);
 	free(sim);
 }
 

@@ -186,6 +186,10 @@ struct sva_sim {
 
 	struct sva_stats stats;
 	struct sva_tracer trace;
+
+	struct sva_journal_entry *journal;	/* allocated on first use */
+	unsigned nr_journal;
+	uint64_t journal_dropped;
 };
 
 static inline bool sva_tracing(const struct sva_sim *sim)

@@ -446,6 +446,41 @@ static void test_no_device_access_uses_a_translation_after_munmap_mprotect_or_co
 	mdev_free(md);
 }
 
+static void ranges_main(void *arg)
+{
+	struct guest *g = arg;
+	struct mdev *md = g->md;
+
+	g->fd = sva_open("/dev/mockats", SVA_O_RDWR);
+	g->pasid = my_mm(md)->pasid;
+	g->a = (uint64_t)sva_mmap(0, 16 * 4096, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_PRIVATE, -1, 0);
+	for (int p = 0; p < 16; p++)
+		sva_store64(g->a + p * 4096ull, 1);
+	touch_all_by_device(g, 16, true);
+	/* A multi-page range (encoded with S=1) must reach every page of it. */
+	assert_int_equal(sva_munmap(g->a + 4 * 4096, 4 * 4096), 0);
+	for (int p = 4; p < 8; p++)
+		assert_false(atc_has(md, g->pasid, g->a + p * 4096ull, false));
+	assert_true(atc_has(md, g->pasid, g->a + 3 * 4096, false));	/* ... and only those */
+	assert_true(atc_has(md, g->pasid, g->a + 8 * 4096, false));
+	/* Unbind flushes the whole PASID from the device TLB. */
+	sva_close(g->fd);
+	for (int p = 0; p < 16; p++)
+		assert_false(atc_has(md, g->pasid, g->a + p * 4096ull, false));
+}
+
+static void test_multi_page_and_whole_pasid_device_tlb_invalidations_hit_every_page(void **state)
+{
+	struct mdev *md = mdev_new(&(struct sva_system_config){ .seed = 4, .ram_size = 64 << 20 });
+	struct guest g = { .md = md };
+
+	(void)state;
+	sva_system_spawn(md->sys, "ranges", ranges_main, &g);
+	assert_int_equal(sva_sim_run(md->sys->sim), 0);
+	assert_int_equal(md->stale_uses, 0);
+	mdev_free(md);
+}
+
 static void ite_main(void *arg)
 {
 	struct guest *g = arg;
@@ -695,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_translation_equals_the_cpu_walk_on_10000_random_mappings),
 		cmocka_unit_test(test_iotlb_capacity_pressure_evicts_but_stays_correct),
 		cmocka_unit_test(test_no_device_access_uses_a_translation_after_munmap_mprotect_or_cow),
+		cmocka_unit_test(test_multi_page_and_whole_pasid_device_tlb_invalidations_hit_every_page),
 		cmocka_unit_test(test_device_tlb_invalidation_timeout_is_reported_and_recovered),
 		cmocka_unit_test(test_page_request_iopf_success_then_invalid_and_failure),
 		cmocka_unit_test(test_prq_overflow_drops_answers_and_loses_nothing_after_it_drains),

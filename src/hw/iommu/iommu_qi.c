@@ -41,16 +41,29 @@ static void raise_fault_irq(struct sva_iommu *iommu)
 		iommu->cfg.irq->fault(iommu, iommu->cfg.irq_ctx);
 }
 
-/* PCIe ATS encoding of a range with S=1: trailing ones above bit 12 give the size. */
-static uint64_t ats_range_size(uint64_t addr, bool s)
+/*
+ * PCIe ATS encoding of a range with S = 1: the number of ones above bit 12
+ * gives the size (n ones: 2^(13+n) bytes), the base is the address with
+ * those bits cleared.  All ones up to bit 62 means every address.
+ */
+static void ats_range(uint64_t addr, bool s, uint64_t *base, uint64_t *size)
 {
 	unsigned ones = 0;
 
-	if (!s)
-		return 4096;
+	if (!s) {
+		*base = addr & ~0xfffull;
+		*size = 4096;
+		return;
+	}
 	while (ones < 51 && (addr >> (12 + ones)) & 1)
 		ones++;
-	return 8192ull << ones;
+	if (ones >= 50) {
+		*base = 0;
+		*size = UINT64_MAX;
+		return;
+	}
+	*size = 8192ull << ones;
+	*base = addr & ~(*size - 1);
 }
 
 static int send_devtlb_inv(struct sva_iommu *iommu, uint16_t sid, uint32_t pasid,
@@ -163,10 +176,14 @@ static bool execute(struct sva_iommu *iommu, const uint64_t qw[4])
 		else
 			iommu_iotlb_inv(iommu, gran == 2 ? 1 : 0, QI_DID(qw[0]), 0, 0, 0);
 		return true;
-	case QI_DIOTLB:
-		send_devtlb_inv(iommu, QI_DEV_SID(qw[0]), 0, QI_ADDR(qw[1]),
-				ats_range_size(QI_ADDR(qw[1]), qw[1] & QI_DEV_S), true);
+	case QI_DIOTLB: {
+		/* Device-TLB without PASID: SID in 47:32, size bit 0 (Linux QI_DEV_IOTLB_*). */
+		uint64_t base, size;
+
+		ats_range(QI_ADDR(qw[1]), qw[1] & 1, &base, &size);
+		send_devtlb_inv(iommu, (uint16_t)(qw[0] >> 32), 0, base, size, true);
 		return true;
+	}
 	case QI_IEC:
 		return true;	/* no interrupt remapping modelled */
 	case QI_IWD:
@@ -188,10 +205,13 @@ static bool execute(struct sva_iommu *iommu, const uint64_t qw[4])
 			return false;
 		iommu_pasid_cache_inv(iommu, (int)gran, QI_DID(qw[0]), QI_PASID(qw[0]));
 		return true;
-	case QI_DEV_PIOTLB:
-		send_devtlb_inv(iommu, QI_DEV_SID(qw[0]), QI_PASID(qw[0]), QI_ADDR(qw[1]),
-				ats_range_size(QI_ADDR(qw[1]), qw[1] & QI_DEV_S), qw[1] & QI_DEV_G);
+	case QI_DEV_PIOTLB: {
+		uint64_t base, size;
+
+		ats_range(QI_ADDR(qw[1]), qw[1] & QI_DEV_S, &base, &size);
+		send_devtlb_inv(iommu, QI_DEV_SID(qw[0]), QI_PASID(qw[0]), base, size, qw[1] & QI_DEV_G);
 		return true;
+	}
 	case QI_PGRP_RESP:
 		do_page_response(iommu, qw[0], qw[1]);
 		return true;
