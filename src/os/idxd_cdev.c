@@ -115,6 +115,8 @@ static void wq_release(struct sva_file *f, struct sva_proc *p)
 	 * wait for (or, for a process that died, abort) its descriptors first.
 	 */
 	sva_counter_inc(idxd->c_drains);
+	sva_journal(idxd->k->sim, "idxd", "pid %d closes %s: drain PASID %u, then unbind", ctx->proc->pid,
+		    wq->name, ctx->pasid);
 	if (wq->dedicated)
 		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_WQ, (uint32_t)wq->id);
 	else
@@ -171,6 +173,8 @@ static int wq_open(struct sva_chardev *cdev, struct sva_proc *p, struct sva_file
 	}
 	wq->opens++;
 	sva_counter_inc(idxd->c_opens);
+	sva_journal(idxd->k->sim, "idxd", "pid %d opens /dev/dsa/%s: bound, PASID %u", p->pid, wq->name,
+		    ctx->pasid);
 	if (sva_trace_enabled(idxd->k->sim))
 		sva_trace_instant(idxd->k->sim, idxd->k->trace_track, "idxd", "open: bound",
 				  (struct sva_trace_arg[]){ SVA_TARG_S("wq", wq->name),

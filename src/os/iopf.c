@@ -148,6 +148,10 @@ static void handle_request(struct sva_iommu_drv *drv, const uint64_t qw[4])
 								     SVA_TARG_U("pages", g->n),
 								     SVA_TARG_U("response", code) }, 4);
 		g->used = false;
+		sva_journal(drv->k->sim, "iopf", "page request PASID %u %#llx (%s): fault handled, response %s",
+			    pasid, (unsigned long long)addr, wr ? "write" : "read",
+			    code == SVA_PRG_SUCCESS ? "Success" : code == SVA_PRG_INVALID ? "Invalid Request" :
+			    "Response Failure");
 		respond(drv, rid, pasid, prgi, code);
 	}
 	sva_hist_record(drv->st.iopf_latency, sva_now(drv->k->sim) - t0);

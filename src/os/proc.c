@@ -343,6 +343,10 @@ static void proc_exit(struct sva_proc *p)
 			f->ops->release(f, p);
 	}
 	p->state = SVA_PROC_ZOMBIE;
+	if (p->exit.signal)
+		sva_journal(k->sim, p->name, "pid %d exited: killed by signal %d", p->pid, p->exit.signal);
+	else
+		sva_journal(k->sim, p->name, "pid %d exited with code %d", p->pid, p->exit.code);
 	for (struct sva_proc *c = k->procs; c; c = c->next)
 		if (c->parent == p)
 			c->parent = NULL;	/* orphans are reaped by "init" */
@@ -408,6 +412,8 @@ int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid)
 		if (r)
 			return r;
 		sva_counter_inc(k->st.pasid_allocs);
+		sva_journal(k->sim, "kernel", "mm %llu: PASID %u allocated on first bind",
+			    (unsigned long long)mm->id, mm->pasid);
 		if (sva_trace_enabled(k->sim))
 			sva_trace_instant(k->sim, k->trace_track, "pasid", "pasid allocated",
 					  (struct sva_trace_arg[]){ SVA_TARG_U("mm", mm->id),

@@ -39,11 +39,20 @@ static void sva_invalidate_range_end(struct sva_mmu_notifier *mn, struct sva_mm 
 	struct sva_domain *dom = domain_of(mn);
 	struct sva_iommu_drv *drv = dom->drv;
 
-	(void)mm;
+	sva_time_t t0 = sva_now(drv->k->sim);
+	unsigned n = 0;
+
 	sva_counter_inc(drv->st.inv_ranges);
 	for (struct sva_bond *b = drv->bonds; b; b = b->next)
-		if (b->domain == dom)
+		if (b->domain == dom) {
 			(void)sva_iommu_flush_range(drv, b->info, b->pasid, dom->did, start, end);
+			n++;
+		}
+	if (n)
+		sva_journal(drv->k->sim, "iommu-sva", "mm %llu [%#llx, %#llx) changed: IOTLB + device-TLB "
+			    "invalidation and wait done in %llu ns", (unsigned long long)mm->id,
+			    (unsigned long long)start, (unsigned long long)end,
+			    (unsigned long long)(sva_now(drv->k->sim) - t0));
 }
 
 /*
@@ -56,8 +65,9 @@ static void sva_mm_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
 	struct sva_domain *dom = domain_of(mn);
 	struct sva_iommu_drv *drv = dom->drv;
 
-	(void)mm;
 	dom->released = true;
+	sva_journal(drv->k->sim, "iommu-sva", "mm %llu exiting (release): PASID entries cleared, no new translations",
+		    (unsigned long long)mm->id);
 	for (struct sva_bond *b = drv->bonds; b; b = b->next)
 		if (b->domain == dom)
 			sva_pasid_entry_teardown(drv, b->info, b->pasid, dom->did, false);

@@ -41,6 +41,8 @@ static bool fixup_enqcmd_gp(struct sva_thread *t, struct sva_cpu *cpu)
 	(void)r;
 	t->pasid_activated = true;
 	t->st.gp_fixups++;
+	sva_journal(k->sim, t->name, "#GP on ENQCMD (IA32_PASID invalid): fixup loads PASID %u, re-executes",
+		    mm->pasid);
 	sva_counter_inc(k->st.gp_fixups);
 	if (sva_trace_enabled(k->sim))
 		sva_trace_instant(k->sim, t->track, "traps", "#GP fixup: IA32_PASID loaded",
@@ -102,6 +104,9 @@ int sva_signal_deliver(struct sva_thread *t, int sig, int si_code, uint64_t addr
 	if (sig > 0 && sig < SVA_NSIG && sig != SIGKILL && p->handlers[sig])
 		return p->handlers[sig](&info, p->handler_arg[sig]) == SVA_SIG_RETRY ? 1 : 0;
 	/* No handler: the process dies of it. */
+	sva_journal(k->sim, t->name, "pid %d: %s (%s), no handler: process killed", p->pid,
+		    sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : sig == SIGILL ? "SIGILL" : "SIGKILL",
+		    reason ? reason : "");
 	sva_proc_kill(p, sig, reason);
 	p->exit.si_code = si_code;
 	p->exit.fault_addr = addr;

@@ -37,6 +37,8 @@ void dsa_swerr(struct sva_dsa *dsa, unsigned code, int wq, const struct dsa_hw_d
 	       uint64_t fault_addr, bool write, bool batch, unsigned batch_index)
 {
 	dsa->st.swerrs++;
+	sva_journal(dsa->sim, dsa->name, "software error 0x%x (wq %d, address %#llx)", code, wq,
+		    (unsigned long long)fault_addr);
 	sva_counter_inc(dsa->c_swerr);
 	if (sva_trace_enabled(dsa->sim))
 		sva_trace_instant(dsa->sim, dsa->track, "dsa", "SWERR",

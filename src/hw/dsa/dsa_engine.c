@@ -120,6 +120,9 @@ static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat
 		if ((cr->status & DSA_COMP_STATUS_MASK) != DSA_COMP_PAGE_FAULT_NOBOF)
 			break;
 		if (!x->bof || !x->faulted || attempt >= MAX_BOF_RETRIES) {
+			sva_journal(dsa->sim, dsa->name, "PASID %u %s: page fault at %#llx without block-on-fault: "
+				    "partial completion, %u bytes done", x->pasid, op_name(d.opcode),
+				    (unsigned long long)cr->fault_addr, cr->bytes_completed + (uint32_t)done);
 			dsa->st.page_faults_partial++;
 			sva_counter_inc(dsa->c_partial);
 			break;
