@@ -1,27 +1,36 @@
 // SPDX-License-Identifier: MIT
-/* sva run: run a scenario and report what happened. */
+/* sva run: run a scenario (the built-in one by default) and report what happened. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <sva/system.h>
+#include <sva/trace.h>
+
+#include "scenario.h"
 #include "sva_cli.h"
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sva run [--seed N] [--json] [--trace FILE] [--quiet]\n"
+		"usage: sva run [FILE.json] [--seed N] [--json] [--trace FILE] [--quiet]\n"
 		"\n"
-		"Run the built-in scenario on the virtual clock and print a report.\n"
+		"Run a scenario - the built-in one, which walks through the whole SVA story,\n"
+		"or FILE.json (see docs/scenarios.md) - on the virtual clock, and report the\n"
+		"configuration, each process and its PASID, the work queues, the device work,\n"
+		"the IOMMU, latency and a timeline of the key events.\n"
 		"\n"
-		"  --seed N       PRNG seed (decimal or 0x hex, default 1); the same seed\n"
-		"                 gives the same run, report and trace, byte for byte\n"
+		"  --seed N       PRNG seed (decimal or 0x hex; default: the scenario's, else 1);\n"
+		"                 the same seed gives the same run, report and trace, byte for byte\n"
 		"  --json         print the report as one JSON document on stdout\n"
 		"  --trace FILE   write a Chrome/Perfetto trace (open it in ui.perfetto.dev)\n"
 		"  --quiet        print nothing but errors (the exit status tells)\n"
 		"  -h, --help     this text\n"
 		"\n"
-		"Exit status: 0 success, 1 the run failed, 2 bad usage or input.\n");
+		"Exit status: 0 success, 1 the run failed (a step failed, data differed, or the\n"
+		"simulation deadlocked), 2 bad usage or a bad scenario or configuration file.\n");
 }
 
 int sva_cmd_run(int argc, char **argv)
@@ -34,27 +43,36 @@ int sva_cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sva_run_opts o = { .seed = 1 };
-	const char *trace_path = NULL;
-	int c, ret;
+	struct run_opts ro = { 0 };
+	bool json = false, quiet = false;
+	const char *trace_path = NULL, *file = NULL;
+	struct sva_system_config cfg = { 0 };
+	struct run_result res;
+	struct scenario *s = NULL;
+	struct sva_system *sys;
+	FILE *trace = NULL;
+	char err[512];
+	int c, r, ret = SVA_EXIT_OK;
+	uint64_t seed = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:jt:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (!sva_parse_u64(optarg, &o.seed)) {
+			if (!sva_parse_u64(optarg, &ro.seed)) {
 				fprintf(stderr, "sva run: --seed: '%s' is not an unsigned 64-bit number\n", optarg);
 				return SVA_EXIT_USAGE;
 			}
+			ro.seed_given = true;
 			break;
 		case 'j':
-			o.json = true;
+			json = true;
 			break;
 		case 't':
 			trace_path = optarg;
 			break;
 		case 'q':
-			o.quiet = true;
+			quiet = true;
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -64,22 +82,73 @@ int sva_cmd_run(int argc, char **argv)
 			return SVA_EXIT_USAGE;
 		}
 	}
+	if (optind < argc)
+		file = argv[optind++];
 	if (optind < argc) {
-		fprintf(stderr, "sva run: unexpected argument '%s' (scenario files come with the scenario format)\n",
-			argv[optind]);
+		fprintf(stderr, "sva run: unexpected argument '%s' (one scenario file at most)\n", argv[optind]);
 		return SVA_EXIT_USAGE;
 	}
+	r = file ? scenario_load(file, &s, err, sizeof(err))
+		 : scenario_parse(scenario_default_text(), "default scenario", "", &s, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "sva run: %s\n", err);
+		return SVA_EXIT_USAGE;
+	}
+	if (ro.seed_given)
+		seed = ro.seed;
+	else if (s->has_seed)
+		seed = s->seed;
 	if (trace_path) {
-		o.trace = fopen(trace_path, "w");
-		if (!o.trace) {
+		trace = fopen(trace_path, "w");
+		if (!trace) {
 			fprintf(stderr, "sva run: --trace: cannot write '%s': %s\n", trace_path, strerror(errno));
+			scenario_free(s);
 			return SVA_EXIT_USAGE;
 		}
 	}
-	ret = sva_demo_runtime(&o);
-	if (o.trace && fclose(o.trace) != 0 && ret == SVA_EXIT_OK) {
+	cfg = (struct sva_system_config){
+		.seed = seed, .trace = trace, .nr_cpus = s->cpus, .ram_size = s->ram,
+		.pasid_max = s->pasid_max, .iommu = &s->iommu, .accel_config = s->accel_config,
+	};
+	sys = sva_system_create_err(&cfg, err, sizeof(err));
+	if (!sys) {
+		if (err[0])
+			fprintf(stderr, "sva run: %s\n", err);
+		else
+			fprintf(stderr, "sva run: cannot build the system: %s\n", strerror(errno));
+		if (trace)
+			fclose(trace);
+		scenario_free(s);
+		return err[0] ? SVA_EXIT_USAGE : SVA_EXIT_FAIL;
+	}
+	ro.progress = !quiet && isatty(STDERR_FILENO);
+	r = scenario_run(s, sys, &ro, &res);
+	if (r == -EDEADLK) {
+		fprintf(stderr, "sva run: the simulation deadlocked; blocked tasks:\n");
+		sva_sim_dump_blocked(sva_system_sim(sys));
+		ret = SVA_EXIT_FAIL;
+	} else if (r) {
+		fprintf(stderr, "sva run: %s\n", strerror(-r));
+		ret = SVA_EXIT_FAIL;
+	}
+	if (res.errors || res.verify_fail) {
+		if (quiet || json)
+			fprintf(stderr, "sva run: %llu step(s) failed; first: %s\n",
+				(unsigned long long)res.errors, res.first_error);
+		ret = SVA_EXIT_FAIL;
+	}
+	if (!quiet) {
+		if (json)
+			report_json(stdout, s, sys, &res, seed);
+		else
+			report_human(stdout, s, sys, &res, seed);
+	}
+	run_result_free(&res);
+	sva_system_destroy(sys);	/* closes the trace's JSON */
+	if (trace && fclose(trace) != 0 && ret == SVA_EXIT_OK) {
 		fprintf(stderr, "sva run: --trace: error writing '%s': %s\n", trace_path, strerror(errno));
 		ret = SVA_EXIT_FAIL;
 	}
+	scenario_free(s);
 	return ret;
 }

@@ -26,13 +26,6 @@ int sva_cmd_config(int argc, char **argv);
 /* Parse a whole unsigned decimal or 0x number; false when it is not one. */
 bool sva_parse_u64(const char *s, uint64_t *out);
 
-/* The default scenario of `sva run` until the SVA layers land. */
-struct sva_run_opts {
-	uint64_t seed;
-	bool json;
-	bool quiet;
-	FILE *trace;
-};
-int sva_demo_runtime(const struct sva_run_opts *o);
+
 
 #endif

@@ -238,7 +238,7 @@ bool sva_mutex_held(const struct sva_mutex *m);
 struct sva_journal_entry {
 	sva_time_t time;
 	char who[24];
-	char what[104];
+	char what[136];
 };
 
 __attribute__((format(printf, 3, 4)))

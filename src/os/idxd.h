@@ -18,6 +18,7 @@
 #include <sva/stats.h>
 
 #include "os/idxd_config.h"
+#include "os/mm.h"
 #include "os/proc.h"
 
 struct sva_kernel;
@@ -42,6 +43,13 @@ struct sva_idxd_ctx {
 	struct sva_proc *proc;
 	struct sva_bond *bond;
 	uint32_t pasid;
+	/*
+	 * Told when the mm goes away (exit_mmap), before the IOMMU is: the
+	 * PASID's work is aborted and drained while its translations still
+	 * work, so nothing of a dead process can reach freed frames.
+	 */
+	struct sva_mmu_notifier mn;
+	bool mm_gone;
 };
 
 struct sva_idxd {

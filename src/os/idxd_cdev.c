@@ -13,6 +13,7 @@
  *          stays with the mm.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,25 @@ static struct sva_idxd_ctx *ctx_of(struct sva_file *f)
 {
 	return (struct sva_idxd_ctx *)f;
 }
+
+/* The process is exiting with work in flight: abort what is queued, wait for the rest. */
+static void ctx_mm_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
+{
+	struct sva_idxd_ctx *ctx = (struct sva_idxd_ctx *)((char *)mn - offsetof(struct sva_idxd_ctx, mn));
+	struct sva_idxd *idxd = ctx->wq->idxd;
+
+	(void)mm;
+	ctx->mm_gone = true;
+	sva_journal(idxd->k->sim, "idxd", "pid %d exiting with work on %s: abort and drain PASID %u "
+		    "before the IOMMU entry goes", ctx->proc->pid, ctx->wq->name, ctx->pasid);
+	if (ctx->wq->dedicated) {
+		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_ABORT_WQ, (uint32_t)ctx->wq->id);
+	} else {
+		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_ABORT_PASID, ctx->pasid);
+	}
+}
+
+static const struct sva_mmu_notifier_ops ctx_mn_ops = { .release = ctx_mm_release };
 
 static int set_dedicated_pasid(struct sva_idxd_wq *wq, uint32_t pasid, bool enable)
 {
@@ -110,9 +130,11 @@ static void wq_release(struct sva_file *f, struct sva_proc *p)
 	struct sva_idxd *idxd = wq->idxd;
 
 	(void)p;
+	if (!ctx->mm_gone)
+		sva_mmu_notifier_unregister(ctx->proc->mm, &ctx->mn);
 	/*
 	 * Nothing of this PASID may be left on the device once it is unbound:
-	 * wait for (or, for a process that died, abort) its descriptors first.
+	 * wait for its descriptors first.
 	 */
 	sva_counter_inc(idxd->c_drains);
 	sva_journal(idxd->k->sim, "idxd", "pid %d closes %s: drain PASID %u, then unbind", ctx->proc->pid,
@@ -160,11 +182,20 @@ static int wq_open(struct sva_chardev *cdev, struct sva_proc *p, struct sva_file
 	ctx->pasid = iommu_sva_get_pasid(ctx->bond);
 	ctx->wq = wq;
 	ctx->proc = p;
+	/* Registered after the bind, so it is told before the IOMMU's notifier. */
+	ctx->mn.ops = &ctx_mn_ops;
+	r = sva_mmu_notifier_register(p->mm, &ctx->mn);
+	if (r) {
+		iommu_sva_unbind_device(ctx->bond);
+		free(ctx);
+		return r;
+	}
 	ctx->file = (struct sva_file){ .ops = &wq_fops, .private_data = ctx, .refs = 1 };
 	snprintf(ctx->file.name, sizeof(ctx->file.name), "%s", wq->name);
 	if (wq->dedicated) {
 		r = set_dedicated_pasid(wq, ctx->pasid, true);
 		if (r) {
+			sva_mmu_notifier_unregister(p->mm, &ctx->mn);
 			iommu_sva_unbind_device(ctx->bond);
 			free(ctx);
 			return r;

@@ -72,6 +72,8 @@ static void test_bad_usage_exits_2_with_a_message(void **state)
 		{ "run --seed -1", "--seed: '-1'" },
 		{ "run --trace /nonexistent-dir/t.json", "cannot write '/nonexistent-dir/t.json'" },
 		{ "run --bogus", "usage: sva run" },
+		{ "run /nonexistent/scenario.json", "/nonexistent/scenario.json: cannot open" },
+		{ "run a.json b.json", "one scenario file at most" },
 	};
 	char *o;
 
@@ -86,8 +88,9 @@ static void test_bad_usage_exits_2_with_a_message(void **state)
 
 static void test_run_reports_and_json_agrees(void **state)
 {
-	struct json_object *j, *stats, *counters, *v;
+	struct json_object *j, *procs, *v;
 	char *human, *json;
+	size_t n;
 
 	(void)state;
 	assert_int_equal(sva("run --seed 3", &human, 0), 0);
@@ -97,23 +100,55 @@ static void test_run_reports_and_json_agrees(void **state)
 	assert_non_null(j);
 	assert_true(json_object_object_get_ex(j, "seed", &v));
 	assert_int_equal(json_object_get_uint64(v), 3);
-	assert_true(json_object_object_get_ex(j, "stats", &stats));
-	assert_true(json_object_object_get_ex(stats, "counters", &counters));
-	/* Every counter in the JSON appears with the same value in the table. */
-	json_object_object_foreach(counters, key, val) {
-		char line[128];
+	assert_true(json_object_object_get_ex(j, "processes", &procs));
+	n = json_object_array_length(procs);
+	assert_true(n >= 5);
+	/* Every process of the JSON is in the table, with the same PASID and ending. */
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(procs, i), *pid, *name, *pasid, *ended;
+		char line[160];
 
-		snprintf(line, sizeof(line), "%s", key);
-		assert_non_null(strstr(human, line));
-		snprintf(line, sizeof(line), "%" PRIu64 "\n", (uint64_t)json_object_get_uint64(val));
-		assert_non_null(strstr(strstr(human, key), line));
+		assert_true(json_object_object_get_ex(p, "pid", &pid));
+		assert_true(json_object_object_get_ex(p, "name", &name));
+		assert_true(json_object_object_get_ex(p, "pasid", &pasid));
+		assert_true(json_object_object_get_ex(p, "ended", &ended));
+		snprintf(line, sizeof(line), "  %-6d %-10s", json_object_get_int(pid), json_object_get_string(name));
+		if (!strstr(human, line))
+			fail_msg("process line '%s' missing from the table", line);
+		assert_non_null(strstr(strstr(human, line), json_object_get_string(ended)));
 	}
+	assert_true(json_object_object_get_ex(j, "timeline", &v));
+	assert_true(json_object_array_length(v) > 10);
 	json_object_put(j);
 	free(human);
 	free(json);
 	assert_int_equal(sva("run --quiet", &human, 0), 0);
 	assert_string_equal(human, "");
 	free(human);
+}
+
+/* `make run` shows every concept of the seed, with numbers. */
+static void test_default_run_tells_the_whole_story(void **state)
+{
+	static const char *const story[] = {
+		"Configuration", "/dev/dsa/wq0.0", "shared", "dedicated",
+		"PASID 1 allocated on first bind", "bind on open of wq0.0",
+		"#GP on ENQCMD (IA32_PASID invalid): fixup loads PASID",
+		"partial completion", "page request PASID", "response Success",
+		"IOTLB + device-TLB invalidation and wait done",
+		"SIGSEGV (#GP in enqcmd: IA32_PASID not valid)",
+		"exiting with work on wq0.0: abort and drain PASID",
+		"torn down (mmdrop): PASID", "ATS translations", "Latency", "p99",
+		"Work queues", "batches",
+	};
+	char *out;
+
+	(void)state;
+	assert_int_equal(sva("run", &out, 0), 0);
+	for (size_t i = 0; i < sizeof(story) / sizeof(story[0]); i++)
+		if (!strstr(out, story[i]))
+			fail_msg("the default run does not show: %s", story[i]);
+	free(out);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -213,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_bad_usage_exits_2_with_a_message),
 		cmocka_unit_test(test_run_reports_and_json_agrees),
+		cmocka_unit_test(test_default_run_tells_the_whole_story),
 		cmocka_unit_test(test_trace_is_valid_and_reproducible),
 	};
 

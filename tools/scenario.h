@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenarios: processes, threads and their programs as JSON (docs/scenarios.md).
+ * scenario_parse.c reads and checks a file; scenario_run.c runs it on a
+ * system; report.c prints what happened.
+ */
+#ifndef SVA_TOOLS_SCENARIO_H
+#define SVA_TOOLS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sva/iommu.h>
+#include <sva/sim.h>
+
+struct sva_system;
+
+enum step_kind {
+	ST_OPEN, ST_CLOSE, ST_MMAP, ST_MUNMAP, ST_MPROTECT, ST_TOUCH, ST_SUBMIT,
+	ST_THREAD, ST_JOIN, ST_FORK, ST_WAITPID, ST_SLEEP, ST_MIGRATE, ST_RECLAIM,
+	ST_EXIT, ST_ENQCMD,
+};
+
+enum submit_op { OP_MEMMOVE, OP_FILL, OP_COMPARE, OP_CRC, OP_NOOP, OP_CFLUSH };
+
+#define SCN_NAME 32
+
+struct step {
+	enum step_kind kind;
+	char a[SCN_NAME];		/* buffer / wq variable, or the name it defines */
+	char b[SCN_NAME];		/* second buffer (destination) */
+	char run[SCN_NAME];		/* step list for thread / fork */
+	uint64_t size, offset, ns, count;
+	unsigned prot;
+	unsigned batch;
+	int code;
+	enum submit_op op;
+	uint64_t pattern;
+	bool shared, write, bof, verify, resubmit, nowait;
+	char path[128];			/* JSON path, for run-time messages */
+};
+
+struct steplist {
+	char name[SCN_NAME];
+	struct step *steps;
+	unsigned n;
+};
+
+struct scn_proc {
+	char name[SCN_NAME];
+	sva_time_t start;
+	struct steplist main;
+	struct steplist *lists;		/* named lists for thread / fork */
+	unsigned nlists;
+};
+
+struct scenario {
+	char name[64];
+	char description[512];
+	uint64_t seed;
+	bool has_seed;
+	char *accel_config;		/* JSON text or a file path; NULL = default */
+	unsigned cpus;
+	uint64_t ram;
+	uint32_t pasid_max;
+	struct sva_iommu_config iommu;
+	struct scn_proc *procs;
+	unsigned nprocs;
+};
+
+/*
+ * Parse @text (file @origin, for messages).  Returns 0, or -EINVAL with
+ * one message "path: reason" in @err.
+ */
+int scenario_parse(const char *text, const char *origin, const char *base_dir,
+		   struct scenario **out, char *err, size_t errlen);
+int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen);
+void scenario_free(struct scenario *s);
+/* The embedded default scenario (examples/scenarios/default.json). */
+const char *scenario_default_text(void);
+
+/* What the runner saw of each process, for the report. */
+struct proc_record {
+	int pid;
+	char name[SCN_NAME];
+	int parent;			/* 0 for top-level processes */
+	uint32_t pasid;			/* 0: never had one */
+	sva_time_t pasid_at;		/* when it got it */
+	char pasid_how[48];
+	uint64_t gp_fixups, threads, enq_accepted, enq_retry, movdir64b, page_faults;
+	uint64_t descs, partials, resubmits, verify_fail;
+	bool exited;
+	int code, signal;
+	char reason[64];
+};
+
+struct run_result {
+	struct proc_record *recs;
+	unsigned nrecs, caprecs;
+	uint64_t descs_submitted, descs_completed, partials, resubmits, verify_fail, bytes;
+	uint64_t errors;		/* scenario steps that failed */
+	char first_error[320];
+	int sim_status;			/* sva_sim_run's result */
+};
+
+struct run_opts {
+	uint64_t seed;
+	bool seed_given;
+	bool progress;			/* progress lines on stderr */
+};
+
+int scenario_run(const struct scenario *s, struct sva_system *sys, const struct run_opts *o,
+		 struct run_result *res);
+void run_result_free(struct run_result *r);
+
+/* report.c */
+void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
+		  const struct run_result *r, uint64_t seed);
+void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
+		 const struct run_result *r, uint64_t seed);
+
+#endif

@@ -1,0 +1,666 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reading a scenario file: every problem is reported once, with the JSON
+ * path of the offending value and what was expected.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "scenario.h"
+
+struct pctx {
+	char *err;
+	size_t errlen;
+	const char *origin;
+	const char *base_dir;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct pctx *c, const char *path, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(c->err, c->errlen, "%s: %s: %s", c->origin, path, msg);
+	return -EINVAL;
+}
+
+static const char *type_name(json_object *o)
+{
+	return o ? json_type_to_name(json_object_get_type(o)) : "null";
+}
+
+static int get_u64(struct pctx *c, json_object *o, const char *path, uint64_t min, uint64_t max,
+		   uint64_t *out)
+{
+	int64_t v;
+
+	if (!json_object_is_type(o, json_type_int))
+		return fail(c, path, "expected an integer, found %s", type_name(o));
+	errno = 0;
+	v = json_object_get_int64(o);
+	if (v < 0 || (uint64_t)v < min || (uint64_t)v > max || errno)
+		return fail(c, path, "%lld is out of range [%llu, %llu]", (long long)v,
+			    (unsigned long long)min, (unsigned long long)max);
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int get_bool(struct pctx *c, json_object *o, const char *path, bool *out)
+{
+	if (!json_object_is_type(o, json_type_boolean))
+		return fail(c, path, "expected true or false, found %s", type_name(o));
+	*out = json_object_get_boolean(o);
+	return 0;
+}
+
+static int get_name(struct pctx *c, json_object *o, const char *path, char *out, size_t len)
+{
+	const char *s;
+
+	if (!json_object_is_type(o, json_type_string))
+		return fail(c, path, "expected a name (string), found %s", type_name(o));
+	s = json_object_get_string(o);
+	if (!*s || strlen(s) >= len)
+		return fail(c, path, "a name must have 1 to %zu characters", len - 1);
+	snprintf(out, len, "%s", s);
+	return 0;
+}
+
+static int get_prot(struct pctx *c, json_object *o, const char *path, unsigned *out)
+{
+	const char *s;
+
+	if (!json_object_is_type(o, json_type_string))
+		return fail(c, path, "expected \"none\", \"r\", \"w\", \"rw\", \"rx\" or \"rwx\"");
+	s = json_object_get_string(o);
+	*out = 0;
+	if (strcmp(s, "none")) {
+		for (const char *p = s; *p; p++) {
+			switch (*p) {
+			case 'r': *out |= 1; break;
+			case 'w': *out |= 2; break;
+			case 'x': *out |= 4; break;
+			default:
+				return fail(c, path, "\"%s\" is not a protection (use r, w, x or none)", s);
+			}
+		}
+		if (!*s)
+			return fail(c, path, "empty protection (use \"none\")");
+	}
+	return 0;
+}
+
+static const struct { const char *name; enum step_kind kind; } kinds[] = {
+	{ "open", ST_OPEN }, { "close", ST_CLOSE }, { "mmap", ST_MMAP }, { "munmap", ST_MUNMAP },
+	{ "mprotect", ST_MPROTECT }, { "touch", ST_TOUCH }, { "submit", ST_SUBMIT },
+	{ "thread", ST_THREAD }, { "join", ST_JOIN }, { "fork", ST_FORK }, { "waitpid", ST_WAITPID },
+	{ "sleep", ST_SLEEP }, { "migrate", ST_MIGRATE }, { "reclaim", ST_RECLAIM },
+	{ "exit", ST_EXIT }, { "enqcmd", ST_ENQCMD },
+};
+
+static const struct { const char *name; enum submit_op op; } ops[] = {
+	{ "memmove", OP_MEMMOVE }, { "fill", OP_FILL }, { "compare", OP_COMPARE },
+	{ "crc", OP_CRC }, { "noop", OP_NOOP }, { "cache_flush", OP_CFLUSH },
+};
+
+/* Keys each step accepts besides "do". */
+static const char *allowed[] = {
+	[ST_OPEN] = "wq as",
+	[ST_CLOSE] = "wq",
+	[ST_MMAP] = "as size prot shared",
+	[ST_MUNMAP] = "buf offset size",
+	[ST_MPROTECT] = "buf offset size prot",
+	[ST_TOUCH] = "buf offset size write",
+	[ST_SUBMIT] = "wq op src dst size count batch bof wait resubmit verify pattern",
+	[ST_THREAD] = "run count",
+	[ST_JOIN] = "",
+	[ST_FORK] = "run",
+	[ST_WAITPID] = "",
+	[ST_SLEEP] = "ns",
+	[ST_MIGRATE] = "buf offset",
+	[ST_RECLAIM] = "buf offset",
+	[ST_EXIT] = "code",
+	[ST_ENQCMD] = "wq",
+};
+
+static bool key_allowed(enum step_kind k, const char *key)
+{
+	const char *list = allowed[k];
+	size_t n = strlen(key);
+
+	if (!strcmp(key, "do") || !strcmp(key, "comment"))
+		return true;
+	for (const char *p = list; (p = strstr(p, key)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static int parse_step(struct pctx *c, json_object *o, const char *path, struct step *st)
+{
+	json_object *v;
+	char sub[200];
+	int r = 0;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	if (!json_object_is_type(o, json_type_object))
+		return fail(c, path, "a step must be an object such as {\"do\": \"mmap\", ...}");
+	if (!json_object_object_get_ex(o, "do", &v) || !json_object_is_type(v, json_type_string))
+		return fail(c, path, "missing \"do\": what the step does (open, mmap, submit, ...)");
+	{
+		const char *d = json_object_get_string(v);
+		size_t i;
+
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (!strcmp(d, kinds[i].name))
+				break;
+		if (i == sizeof(kinds) / sizeof(kinds[0]))
+			return fail(c, path, "unknown step \"%s\"", d);
+		st->kind = kinds[i].kind;
+	}
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		if (!key_allowed(st->kind, key))
+			return fail(c, path, "\"%s\" is not a field of this step (fields: %s)", key,
+				    allowed[st->kind][0] ? allowed[st->kind] : "none");
+	}
+	st->count = 1;
+	st->prot = 3;
+	st->verify = false;
+	st->resubmit = true;
+#define FIELD(k) (snprintf(sub, sizeof(sub), "%s.%s", path, k), json_object_object_get_ex(o, k, &v))
+#define NEED(k) do { if (!FIELD(k)) return fail(c, path, "missing \"%s\"", k); } while (0)
+	switch (st->kind) {
+	case ST_OPEN:
+		NEED("wq");
+		r = get_name(c, v, sub, st->b, sizeof(st->b));
+		if (!r) {
+			NEED("as");
+			r = get_name(c, v, sub, st->a, sizeof(st->a));
+		}
+		break;
+	case ST_CLOSE:
+	case ST_ENQCMD:
+		NEED("wq");
+		r = get_name(c, v, sub, st->a, sizeof(st->a));
+		break;
+	case ST_MMAP:
+		NEED("as");
+		r = get_name(c, v, sub, st->a, sizeof(st->a));
+		if (!r) {
+			NEED("size");
+			r = get_u64(c, v, sub, 1, 1ull << 32, &st->size);
+		}
+		if (!r && FIELD("prot"))
+			r = get_prot(c, v, sub, &st->prot);
+		if (!r && FIELD("shared"))
+			r = get_bool(c, v, sub, &st->shared);
+		break;
+	case ST_MUNMAP:
+	case ST_MPROTECT:
+	case ST_TOUCH:
+	case ST_MIGRATE:
+	case ST_RECLAIM:
+		NEED("buf");
+		r = get_name(c, v, sub, st->a, sizeof(st->a));
+		if (!r && FIELD("offset"))
+			r = get_u64(c, v, sub, 0, 1ull << 32, &st->offset);
+		if (!r && FIELD("size"))
+			r = get_u64(c, v, sub, 1, 1ull << 32, &st->size);
+		if (!r && st->kind == ST_MPROTECT) {
+			NEED("prot");
+			r = get_prot(c, v, sub, &st->prot);
+		}
+		if (!r && FIELD("write"))
+			r = get_bool(c, v, sub, &st->write);
+		break;
+	case ST_SUBMIT: {
+		const char *opn;
+		size_t i;
+
+		NEED("wq");
+		r = get_name(c, v, sub, st->a, sizeof(st->a));
+		if (r)
+			break;
+		NEED("op");
+		opn = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+		for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+			if (!strcmp(opn, ops[i].name))
+				break;
+		if (i == sizeof(ops) / sizeof(ops[0]))
+			return fail(c, sub, "expected one of memmove, fill, compare, crc, noop, cache_flush");
+		st->op = ops[i].op;
+		if (FIELD("src"))
+			r = get_name(c, v, sub, st->run, sizeof(st->run));
+		else if (st->op == OP_MEMMOVE || st->op == OP_COMPARE || st->op == OP_CRC)
+			return fail(c, path, "missing \"src\": the buffer to read");
+		if (!r && FIELD("dst"))
+			r = get_name(c, v, sub, st->b, sizeof(st->b));
+		else if (!r && (st->op == OP_MEMMOVE || st->op == OP_FILL || st->op == OP_COMPARE ||
+				st->op == OP_CFLUSH))
+			return fail(c, path, "missing \"dst\": the buffer to write (or compare with)");
+		if (!r && FIELD("size"))
+			r = get_u64(c, v, sub, 1, 1u << 31, &st->size);
+		else if (!r && st->op != OP_NOOP)
+			return fail(c, path, "missing \"size\": bytes per descriptor");
+		if (!r && FIELD("count"))
+			r = get_u64(c, v, sub, 1, 1000000, &st->count);
+		if (!r && FIELD("batch")) {
+			uint64_t b;
+
+			r = get_u64(c, v, sub, 0, 1024, &b);
+			if (!r && b == 1)
+				return fail(c, sub, "a batch holds 2 to 1024 descriptors (0: no batch)");
+			st->batch = (unsigned)b;
+		}
+		if (!r && FIELD("bof"))
+			r = get_bool(c, v, sub, &st->bof);
+		if (!r && FIELD("resubmit"))
+			r = get_bool(c, v, sub, &st->resubmit);
+		if (!r && FIELD("verify"))
+			r = get_bool(c, v, sub, &st->verify);
+		if (!r && FIELD("pattern"))
+			r = get_u64(c, v, sub, 0, UINT64_MAX >> 1, &st->pattern);
+		if (!r && FIELD("wait")) {
+			const char *w = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+			if (!strcmp(w, "none"))
+				st->nowait = true;
+			else if (strcmp(w, "poll"))
+				return fail(c, sub, "expected \"poll\" (wait for each completion record) or "
+					    "\"none\" (leave them in flight)");
+		}
+		break;
+	}
+	case ST_THREAD:
+	case ST_FORK:
+		NEED("run");
+		r = get_name(c, v, sub, st->run, sizeof(st->run));
+		if (!r && st->kind == ST_THREAD && FIELD("count"))
+			r = get_u64(c, v, sub, 1, 64, &st->count);
+		break;
+	case ST_SLEEP:
+		NEED("ns");
+		r = get_u64(c, v, sub, 0, 1000ull * SVA_SEC, &st->ns);
+		break;
+	case ST_EXIT:
+		if (FIELD("code")) {
+			uint64_t code;
+
+			r = get_u64(c, v, sub, 0, 255, &code);
+			st->code = (int)code;
+		}
+		break;
+	case ST_JOIN:
+	case ST_WAITPID:
+		break;
+	}
+#undef FIELD
+#undef NEED
+	return r;
+}
+
+static int parse_list(struct pctx *c, json_object *o, const char *path, const char *name,
+		      struct steplist *l)
+{
+	size_t n;
+
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	if (!json_object_is_type(o, json_type_array))
+		return fail(c, path, "expected a list of steps, found %s", type_name(o));
+	n = json_object_array_length(o);
+	if (n > 10000)
+		return fail(c, path, "at most 10000 steps");
+	l->steps = calloc(n ? n : 1, sizeof(*l->steps));
+	if (!l->steps)
+		return -ENOMEM;
+	l->n = (unsigned)n;
+	for (size_t i = 0; i < n; i++) {
+		char sub[128];
+		int r;
+
+		snprintf(sub, sizeof(sub), "%.100s[%zu]", path, i);
+		r = parse_step(c, json_object_array_get_idx(o, i), sub, &l->steps[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Every reference to a step list must name one that exists. */
+static int check_refs(struct pctx *c, const struct scn_proc *p, const struct steplist *l)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		const struct step *st = &l->steps[i];
+		bool found = false;
+
+		if (st->kind != ST_THREAD && st->kind != ST_FORK)
+			continue;
+		for (unsigned j = 0; j < p->nlists; j++)
+			found |= !strcmp(p->lists[j].name, st->run);
+		if (!found)
+			return fail(c, st->path, "\"run\": no step list \"%s\" in this process's \"threads\"",
+				    st->run);
+	}
+	return 0;
+}
+
+static int parse_proc(struct pctx *c, json_object *o, const char *path, struct scn_proc *p)
+{
+	json_object *v;
+	char sub[96];
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return fail(c, path, "a process must be an object with \"name\" and \"main\"");
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		if (strcmp(key, "name") && strcmp(key, "main") && strcmp(key, "threads") &&
+		    strcmp(key, "start_ns") && strcmp(key, "comment"))
+			return fail(c, path, "\"%s\" is not a field of a process (name, start_ns, main, threads)", key);
+	}
+	snprintf(sub, sizeof(sub), "%.60s.name", path);
+	if (!json_object_object_get_ex(o, "name", &v))
+		return fail(c, path, "missing \"name\"");
+	r = get_name(c, v, sub, p->name, sizeof(p->name));
+	if (r)
+		return r;
+	if (json_object_object_get_ex(o, "start_ns", &v)) {
+		snprintf(sub, sizeof(sub), "%.60s.start_ns", path);
+		r = get_u64(c, v, sub, 0, 1000ull * SVA_SEC, &p->start);
+		if (r)
+			return r;
+	}
+	if (json_object_object_get_ex(o, "threads", &v)) {
+		size_t n = 0, i = 0;
+
+		snprintf(sub, sizeof(sub), "%.60s.threads", path);
+		if (!json_object_is_type(v, json_type_object))
+			return fail(c, sub, "expected an object of named step lists");
+		{
+			json_object_object_foreach(v, k2, v2) {
+				(void)k2;
+				(void)v2;
+				n++;
+			}
+		}
+		p->lists = calloc(n ? n : 1, sizeof(*p->lists));
+		if (!p->lists)
+			return -ENOMEM;
+		p->nlists = (unsigned)n;
+		json_object_object_foreach(v, lname, lv) {
+			char lpath[128];
+
+			if (strlen(lname) >= SCN_NAME)
+				return fail(c, sub, "step list name \"%s\" is too long", lname);
+			snprintf(lpath, sizeof(lpath), "%.60s.%.40s", sub, lname);
+			r = parse_list(c, lv, lpath, lname, &p->lists[i++]);
+			if (r)
+				return r;
+		}
+	}
+	snprintf(sub, sizeof(sub), "%.60s.main", path);
+	if (!json_object_object_get_ex(o, "main", &v))
+		return fail(c, path, "missing \"main\": the steps of the process's first thread");
+	r = parse_list(c, v, sub, "main", &p->main);
+	if (r)
+		return r;
+	r = check_refs(c, p, &p->main);
+	for (unsigned i = 0; !r && i < p->nlists; i++)
+		r = check_refs(c, p, &p->lists[i]);
+	return r;
+}
+
+static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
+{
+	json_object *v;
+	int r;
+
+	if (!json_object_is_type(root, json_type_object))
+		return fail(c, "$", "a scenario is a JSON object");
+	json_object_object_foreach(root, key, val) {
+		(void)val;
+		if (strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "seed") &&
+		    strcmp(key, "accel_config") && strcmp(key, "machine") && strcmp(key, "iommu") &&
+		    strcmp(key, "processes") && strcmp(key, "comment"))
+			return fail(c, "$", "\"%s\" is not a scenario field (name, description, seed, "
+				    "accel_config, machine, iommu, processes)", key);
+	}
+	if (json_object_object_get_ex(root, "name", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return fail(c, "$.name", "expected a string");
+		snprintf(s->name, sizeof(s->name), "%s", json_object_get_string(v));
+	}
+	if (json_object_object_get_ex(root, "description", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return fail(c, "$.description", "expected a string");
+		snprintf(s->description, sizeof(s->description), "%s", json_object_get_string(v));
+	}
+	if (json_object_object_get_ex(root, "seed", &v)) {
+		r = get_u64(c, v, "$.seed", 0, INT64_MAX, &s->seed);
+		if (r)
+			return r;
+		s->has_seed = true;
+	}
+	if (json_object_object_get_ex(root, "accel_config", &v)) {
+		if (json_object_is_type(v, json_type_string)) {
+			const char *f = json_object_get_string(v);
+			size_t n = strlen(c->base_dir) + strlen(f) + 2;
+
+			s->accel_config = malloc(n);
+			if (!s->accel_config)
+				return -ENOMEM;
+			if (f[0] == '/' || !c->base_dir[0])
+				snprintf(s->accel_config, n, "%s", f);
+			else
+				snprintf(s->accel_config, n, "%s/%s", c->base_dir, f);
+		} else if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array)) {
+			s->accel_config = strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+			if (!s->accel_config)
+				return -ENOMEM;
+		} else {
+			return fail(c, "$.accel_config", "expected a file name or an accel-config JSON object");
+		}
+	}
+	if (json_object_object_get_ex(root, "machine", &v)) {
+		json_object *m;
+		uint64_t x;
+
+		if (!json_object_is_type(v, json_type_object))
+			return fail(c, "$.machine", "expected an object (cpus, ram_mb, pasid_max)");
+		json_object_object_foreach(v, key2, val2) {
+			(void)val2;
+			if (strcmp(key2, "cpus") && strcmp(key2, "ram_mb") && strcmp(key2, "pasid_max"))
+				return fail(c, "$.machine", "\"%s\" is not a machine field (cpus, ram_mb, pasid_max)", key2);
+		}
+		if (json_object_object_get_ex(v, "cpus", &m)) {
+			if ((r = get_u64(c, m, "$.machine.cpus", 1, 256, &x)))
+				return r;
+			s->cpus = (unsigned)x;
+		}
+		if (json_object_object_get_ex(v, "ram_mb", &m)) {
+			if ((r = get_u64(c, m, "$.machine.ram_mb", 16, 1u << 20, &x)))
+				return r;
+			s->ram = x << 20;
+		}
+		if (json_object_object_get_ex(v, "pasid_max", &m)) {
+			if ((r = get_u64(c, m, "$.machine.pasid_max", 2, 1u << 20, &x)))
+				return r;
+			s->pasid_max = (uint32_t)x;
+		}
+	}
+	if (json_object_object_get_ex(root, "iommu", &v)) {
+		json_object *m;
+		uint64_t x;
+
+		if (!json_object_is_type(v, json_type_object))
+			return fail(c, "$.iommu", "expected an object (iotlb_sets, iotlb_ways, prq_overflow)");
+		json_object_object_foreach(v, key2, val2) {
+			(void)val2;
+			if (strcmp(key2, "iotlb_sets") && strcmp(key2, "iotlb_ways") && strcmp(key2, "prq_overflow"))
+				return fail(c, "$.iommu", "\"%s\" is not an iommu field (iotlb_sets, iotlb_ways, prq_overflow)", key2);
+		}
+		if (json_object_object_get_ex(v, "iotlb_sets", &m)) {
+			if ((r = get_u64(c, m, "$.iommu.iotlb_sets", 1, 4096, &x)))
+				return r;
+			s->iommu.iotlb_sets = (unsigned)x;
+		}
+		if (json_object_object_get_ex(v, "iotlb_ways", &m)) {
+			if ((r = get_u64(c, m, "$.iommu.iotlb_ways", 1, 64, &x)))
+				return r;
+			s->iommu.iotlb_ways = (unsigned)x;
+		}
+		if (json_object_object_get_ex(v, "prq_overflow", &m)) {
+			const char *p = json_object_is_type(m, json_type_string) ? json_object_get_string(m) : "";
+
+			if (!strcmp(p, "success"))
+				s->iommu.prq_overflow = SVA_PRQ_OVF_AUTO_SUCCESS;
+			else if (!strcmp(p, "invalid"))
+				s->iommu.prq_overflow = SVA_PRQ_OVF_AUTO_INVALID;
+			else if (!strcmp(p, "drop"))
+				s->iommu.prq_overflow = SVA_PRQ_OVF_DROP;
+			else
+				return fail(c, "$.iommu.prq_overflow", "expected \"success\", \"invalid\" or \"drop\"");
+		}
+	}
+	if (!json_object_object_get_ex(root, "processes", &v))
+		return fail(c, "$", "missing \"processes\": the programs to run");
+	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
+		return fail(c, "$.processes", "expected a non-empty list of processes");
+	s->nprocs = (unsigned)json_object_array_length(v);
+	if (s->nprocs > 1024)
+		return fail(c, "$.processes", "at most 1024 processes");
+	s->procs = calloc(s->nprocs, sizeof(*s->procs));
+	if (!s->procs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->nprocs; i++) {
+		char sub[64];
+
+		snprintf(sub, sizeof(sub), "$.processes[%u]", i);
+		r = parse_proc(c, json_object_array_get_idx(v, i), sub, &s->procs[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int scenario_parse(const char *text, const char *origin, const char *base_dir,
+		   struct scenario **out, char *err, size_t errlen)
+{
+	struct pctx c = { .err = err, .errlen = errlen, .origin = origin, .base_dir = base_dir ? base_dir : "" };
+	struct json_tokener *tok = json_tokener_new();
+	struct scenario *s;
+	json_object *root;
+	int r;
+
+	if (!tok)
+		return -ENOMEM;
+	root = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
+	    tok->char_offset < (int)strlen(text)) {
+		size_t off = (size_t)tok->char_offset, line = 1, col = 1;
+		enum json_tokener_error je = json_tokener_get_error(tok);
+
+		for (size_t i = 0; i < off && text[i]; i++) {
+			if (text[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		/* A complete value followed by more text is also malformed. */
+		while (root && text[off] && (text[off] == ' ' || text[off] == '\n' || text[off] == '\t' ||
+					      text[off] == '\r'))
+			off++;
+		if (root && !text[off]) {
+			goto parsed;
+		}
+		snprintf(err, errlen, "%s:%zu:%zu: not valid JSON: %s", origin, line, col,
+			 je == json_tokener_continue ? "unexpected end of file" :
+			 root ? "unexpected text after the scenario" : json_tokener_error_desc(je));
+		json_object_put(root);
+		json_tokener_free(tok);
+		return -EINVAL;
+	}
+parsed:
+	json_tokener_free(tok);
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		json_object_put(root);
+		return -ENOMEM;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", origin);
+	r = parse_top(&c, root, s);
+	json_object_put(root);
+	if (r) {
+		if (r == -ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", origin);
+		scenario_free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf, dir[512];
+	const char *slash;
+	long n;
+	int r;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (64 << 20) || fseek(f, 0, SEEK_SET)) {
+		snprintf(err, errlen, "%s: not a readable file of at most 64 MiB", path);
+		fclose(f);
+		return -EINVAL;
+	}
+	buf = malloc((size_t)n + 1);
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		snprintf(err, errlen, "%s: read error", path);
+		free(buf);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (strlen(buf) != (size_t)n) {
+		snprintf(err, errlen, "%s: contains a NUL byte: not a JSON text file", path);
+		free(buf);
+		return -EINVAL;
+	}
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0, path);
+	r = scenario_parse(buf, path, dir, out, err, errlen);
+	free(buf);
+	return r;
+}
+
+void scenario_free(struct scenario *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < s->nprocs; i++) {
+		free(s->procs[i].main.steps);
+		for (unsigned j = 0; j < s->procs[i].nlists; j++)
+			free(s->procs[i].lists[j].steps);
+		free(s->procs[i].lists);
+	}
+	free(s->procs);
+	free(s->accel_config);
+	free(s);
+}

@@ -1,0 +1,786 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Running a scenario: every thread of every process interprets its list of
+ * steps through the guest API, exactly as a user program would: it maps
+ * memory, opens /dev/dsa/wqD.Q, builds descriptors in its own memory,
+ * submits them with ENQCMD (or MOVDIR64B on a dedicated WQ) and polls the
+ * completion records, touching a faulted page and resubmitting the rest
+ * after a partial completion.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/idxd.h>
+
+#include <sva/guest.h>
+#include <sva/system.h>
+
+#include "os/idxd.h"
+#include "os/kernel.h"
+#include "os/mm.h"
+#include "os/proc.h"
+#include "scenario.h"
+#include "system_internal.h"
+
+#define MAX_VARS	64
+#define MAX_INFLIGHT	64
+#define AREA_SIZE	(1u << 20)	/* per thread: descriptors, records, batch lists */
+#define CR_OFF		(64u * 1024)
+#define LIST_OFF	(128u * 1024)
+#define LIST_SLOT	(64u * 1024)	/* 1024 descriptors */
+#define MAX_BATCH_INFLIGHT 8
+#define POLL_NS		100
+#define POLL_LIMIT	(50 * SVA_MSEC)
+
+struct run {
+	const struct scenario *s;
+	struct sva_system *sys;
+	struct sva_kernel *k;
+	struct run_result *res;
+};
+
+struct pvar {
+	char name[SCN_NAME];
+	bool is_wq;
+	uint64_t addr, size;		/* buffer */
+	int fd;				/* wq */
+	uint64_t portal;
+	bool dedicated;
+	unsigned wq_size;
+	char wq[SCN_NAME];
+};
+
+struct pstate {
+	struct run *run;
+	const struct scn_proc *sp;
+	struct pvar vars[MAX_VARS];
+	unsigned nvars;
+	unsigned rec;			/* index in run->res->recs */
+	unsigned live_threads;
+	int last_child;
+};
+
+struct tstate {
+	struct pstate *ps;
+	const struct steplist *list;
+	uint64_t area;			/* descriptor area, mapped on first submit */
+};
+
+/* ---- bookkeeping ------------------------------------------------------------------ */
+
+static unsigned new_record(struct run *run, const char *name, int parent)
+{
+	struct run_result *r = run->res;
+
+	if (r->nrecs == r->caprecs) {
+		unsigned n = r->caprecs ? r->caprecs * 2 : 16;
+		struct proc_record *nr = realloc(r->recs, n * sizeof(*nr));
+
+		if (!nr)
+			abort();	/* bookkeeping of a run that cannot continue */
+		r->recs = nr;
+		r->caprecs = n;
+	}
+	memset(&r->recs[r->nrecs], 0, sizeof(r->recs[0]));
+	snprintf(r->recs[r->nrecs].name, sizeof(r->recs[0].name), "%s", name);
+	r->recs[r->nrecs].parent = parent;
+	return r->nrecs++;
+}
+
+static struct proc_record *rec_of(struct pstate *ps)
+{
+	return &ps->run->res->recs[ps->rec];
+}
+
+__attribute__((format(printf, 3, 4)))
+static void step_error(struct pstate *ps, const struct step *st, const char *fmt, ...)
+{
+	struct run_result *r = ps->run->res;
+	char msg[120];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!r->errors++)
+		snprintf(r->first_error, sizeof(r->first_error), "%s (%s): %s", st->path, ps->sp->name, msg);
+	sva_journal(sva_system_sim(ps->run->sys), ps->sp->name, "step %s failed: %s", st->path, msg);
+}
+
+static struct pvar *var(struct pstate *ps, const struct step *st, const char *name, bool want_wq)
+{
+	for (unsigned i = 0; i < ps->nvars; i++)
+		if (!strcmp(ps->vars[i].name, name)) {
+			if (ps->vars[i].is_wq != want_wq) {
+				step_error(ps, st, "\"%s\" is a %s, not a %s", name,
+					   want_wq ? "buffer" : "work queue", want_wq ? "work queue" : "buffer");
+				return NULL;
+			}
+			return &ps->vars[i];
+		}
+	step_error(ps, st, "no %s named \"%s\" (define it with %s first)", want_wq ? "work queue" : "buffer",
+		   name, want_wq ? "open" : "mmap");
+	return NULL;
+}
+
+static struct pvar *new_var(struct pstate *ps, const struct step *st, const char *name)
+{
+	for (unsigned i = 0; i < ps->nvars; i++)
+		if (!strcmp(ps->vars[i].name, name))
+			return &ps->vars[i];	/* redefinition replaces */
+	if (ps->nvars == MAX_VARS) {
+		step_error(ps, st, "more than %d names in one process", MAX_VARS);
+		return NULL;
+	}
+	memset(&ps->vars[ps->nvars], 0, sizeof(ps->vars[0]));
+	snprintf(ps->vars[ps->nvars].name, SCN_NAME, "%s", name);
+	return &ps->vars[ps->nvars++];
+}
+
+static bool range_ok(struct pstate *ps, const struct step *st, const struct pvar *v,
+		     uint64_t off, uint64_t *size)
+{
+	if (!*size)
+		*size = v->size > off ? v->size - off : 0;
+	if (off >= v->size || *size > v->size - off) {
+		step_error(ps, st, "[%llu, +%llu) is outside \"%s\" (%llu bytes)", (unsigned long long)off,
+			   (unsigned long long)*size, v->name, (unsigned long long)v->size);
+		return false;
+	}
+	return true;
+}
+
+/* Deterministic contents: a byte per address of the buffer. */
+static uint8_t data_byte(uint64_t va)
+{
+	return (uint8_t)((va >> 3) * 0x9E3779B1u >> 11);
+}
+
+/* ---- memory steps ------------------------------------------------------------------ */
+
+static void do_touch(struct pstate *ps, const struct step *st, struct pvar *v)
+{
+	uint64_t size = st->size, off = st->offset;
+	uint8_t page[4096];
+
+	if (!range_ok(ps, st, v, off, &size))
+		return;
+	for (uint64_t a = v->addr + off; a < v->addr + off + size; ) {
+		uint64_t n = 4096 - (a & 4095);
+
+		if (n > v->addr + off + size - a)
+			n = v->addr + off + size - a;
+		if (st->write) {
+			for (uint64_t i = 0; i < n; i++)
+				page[i] = data_byte(a + i);
+			if (sva_store(a, page, n))
+				return;
+		} else if (sva_load(a, page, n)) {
+			return;
+		}
+		a += n;
+	}
+}
+
+/* ---- submission ---------------------------------------------------------------------- */
+
+struct unit {
+	bool busy;
+	unsigned slot;			/* descriptor / record slot */
+	uint64_t desc, cr;
+	uint64_t src, dst;		/* of a single descriptor, for verify and resubmission */
+	uint32_t size;
+	bool batch;
+	unsigned nsub;
+};
+
+static void fill_desc(struct dsa_hw_desc *d, const struct step *st, uint64_t src, uint64_t dst,
+		      uint64_t cr, bool want_cr)
+{
+	memset(d, 0, sizeof(*d));
+	d->flags = (st->bof ? IDXD_OP_FLAG_BOF : 0) |
+		   (want_cr ? IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR : 0);
+	d->completion_addr = want_cr ? cr : 0;
+	d->xfer_size = (uint32_t)st->size;
+	switch (st->op) {
+	case OP_MEMMOVE:
+		d->opcode = DSA_OPCODE_MEMMOVE;
+		d->src_addr = src;
+		d->dst_addr = dst;
+		break;
+	case OP_FILL:
+		d->opcode = DSA_OPCODE_MEMFILL;
+		d->pattern = st->pattern;
+		d->dst_addr = dst;
+		break;
+	case OP_COMPARE:
+		d->opcode = DSA_OPCODE_COMPARE;
+		d->src_addr = src;
+		d->src2_addr = dst;
+		break;
+	case OP_CRC:
+		d->opcode = DSA_OPCODE_CRCGEN;
+		d->src_addr = src;
+		break;
+	case OP_NOOP:
+		d->opcode = DSA_OPCODE_NOOP;
+		d->xfer_size = 0;
+		break;
+	case OP_CFLUSH:
+		d->opcode = DSA_OPCODE_CFLUSH;
+		d->dst_addr = dst;
+		break;
+	}
+}
+
+/* ENQCMD until accepted (ZF clear), or MOVDIR64B on a dedicated WQ. */
+static int push(struct pstate *ps, const struct pvar *wq, uint64_t desc)
+{
+	struct proc_record *rec = rec_of(ps);
+	int r;
+
+	if (wq->dedicated)
+		return sva_movdir64b(wq->portal, desc);
+	while ((r = sva_enqcmd(wq->portal, desc)) == 1) {
+		rec->enq_retry++;
+		sva_spin(200);		/* back off, then try again */
+	}
+	return r;
+}
+
+static bool verify_range(uint64_t src, uint64_t dst, uint64_t size, const struct step *st)
+{
+	uint8_t a[4096], b[4096];
+
+	for (uint64_t off = 0; off < size; off += sizeof(a)) {
+		uint64_t n = size - off < sizeof(a) ? size - off : sizeof(a);
+
+		if (sva_load(dst + off, b, n))
+			return false;
+		if (st->op == OP_FILL) {
+			for (uint64_t i = 0; i < n; i++)
+				if (b[i] != (uint8_t)(st->pattern >> (8 * ((off + i) % 8))))
+					return false;
+			continue;
+		}
+		if (sva_load(src + off, a, n) || memcmp(a, b, n))
+			return false;
+	}
+	return true;
+}
+
+/* Wait for a unit's record; resubmit the rest of a partial memmove. */
+static void complete_unit(struct tstate *ts, const struct step *st, const struct pvar *wq, struct unit *u)
+{
+	struct pstate *ps = ts->ps;
+	struct proc_record *rec = rec_of(ps);
+	struct run_result *res = ps->run->res;
+
+	for (int round = 0; round < 1024; round++) {
+		struct dsa_completion_record cr;
+		uint8_t status = 0;
+		sva_time_t waited = 0;
+
+		while (!status) {
+			if (sva_load(u->cr, &status, 1))
+				return;
+			if (status)
+				break;
+			if (waited >= POLL_LIMIT) {
+				step_error(ps, st, "no completion record after %llu ns",
+					   (unsigned long long)waited);
+				return;
+			}
+			sva_spin(POLL_NS);
+			waited += POLL_NS;
+		}
+		if (sva_load(u->cr, &cr, sizeof(cr)))
+			return;
+		res->descs_completed += u->batch ? u->nsub : 1;
+		switch (status & DSA_COMP_STATUS_MASK) {
+		case DSA_COMP_SUCCESS:
+		case DSA_COMP_SUCCESS_PRED:
+			if (st->verify && !u->batch && (st->op == OP_MEMMOVE || st->op == OP_FILL) &&
+			    !verify_range(u->src, u->dst, u->size, st)) {
+				rec->verify_fail++;
+				res->verify_fail++;
+				step_error(ps, st, "destination bytes differ from the expected result");
+			}
+			u->busy = false;
+			return;
+		case DSA_COMP_PAGE_FAULT_NOBOF:
+			rec->partials++;
+			res->partials++;
+			if (!st->resubmit || st->op != OP_MEMMOVE || u->batch || cr.result) {
+				u->busy = false;
+				return;
+			}
+			/* As software does: touch the page, then resubmit what is left. */
+			{
+				uint64_t pg = cr.fault_addr & ~4095ull, v = 0;
+				struct dsa_hw_desc d;
+
+				if (status & DSA_COMP_STATUS_WRITE) {
+					if (sva_load(pg, &v, sizeof(v)) || sva_store(pg, &v, sizeof(v)))
+						return;
+				} else if (sva_load(pg, &v, sizeof(v))) {
+					return;
+				}
+				u->src += cr.bytes_completed;
+				u->dst += cr.bytes_completed;
+				u->size -= cr.bytes_completed;
+				fill_desc(&d, st, u->src, u->dst, u->cr, true);
+				d.xfer_size = u->size;
+				sva_store64(u->cr, 0);
+				if (sva_store(u->desc, &d, sizeof(d)))
+					return;
+				rec->resubmits++;
+				res->resubmits++;
+				res->descs_submitted++;
+				if (push(ps, wq, u->desc) < 0)
+					return;
+			}
+			continue;
+		default:
+			step_error(ps, st, "descriptor completed with status 0x%02x", status);
+			u->busy = false;
+			return;
+		}
+	}
+	step_error(ps, st, "too many resubmissions");
+}
+
+static void do_submit(struct tstate *ts, const struct step *st)
+{
+	struct pstate *ps = ts->ps;
+	struct proc_record *rec = rec_of(ps);
+	struct pvar *wq = var(ps, st, st->a, true);
+	struct pvar *src = NULL, *dst = NULL;
+	unsigned per = st->batch ? st->batch : 1, max_units;
+	struct unit units[MAX_INFLIGHT];
+	uint64_t n = st->count, done = 0;
+	unsigned next = 0;
+
+	if (!wq)
+		return;
+	if (st->run[0] && !(src = var(ps, st, st->run, false)))
+		return;
+	if (st->b[0] && !(dst = var(ps, st, st->b, false)))
+		return;
+	if ((src && st->size > src->size) || (dst && st->size > dst->size)) {
+		step_error(ps, st, "size %llu is larger than the buffer", (unsigned long long)st->size);
+		return;
+	}
+	if (!ts->area) {
+		int64_t a = sva_mmap(0, AREA_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_PRIVATE, -1, 0);
+
+		if (a < 0) {
+			step_error(ps, st, "cannot map the descriptor area: %s", strerror((int)-a));
+			return;
+		}
+		ts->area = (uint64_t)a;
+	}
+	max_units = st->batch ? MAX_BATCH_INFLIGHT : MAX_INFLIGHT;
+	if (wq->dedicated && max_units > wq->wq_size)
+		max_units = wq->wq_size;	/* posted writes: never more than the WQ holds */
+	memset(units, 0, sizeof(units));
+	while (done < n) {
+		struct unit *u = &units[next];
+		struct dsa_hw_desc d;
+		unsigned k = (unsigned)(n - done < per ? n - done : per);
+		uint64_t idx = done;
+
+		if (u->busy)
+			complete_unit(ts, st, wq, u);
+		if (u->busy)
+			return;		/* an error stopped it */
+		u->slot = next;
+		u->desc = ts->area + 64ull * next;
+		u->cr = ts->area + CR_OFF + 32ull * next;
+		u->batch = st->batch && k > 1;
+		u->nsub = k;
+		if (u->batch) {
+			uint64_t list = ts->area + LIST_OFF + (uint64_t)LIST_SLOT * next;
+
+			for (unsigned j = 0; j < k; j++) {
+				uint64_t i = idx + j;
+
+				fill_desc(&d, st, src ? src->addr + (i * st->size) % (src->size - st->size + 1) : 0,
+					  dst ? dst->addr + (i * st->size) % (dst->size - st->size + 1) : 0, 0, false);
+				if (sva_store(list + 64ull * j, &d, sizeof(d)))
+					return;
+			}
+			memset(&d, 0, sizeof(d));
+			d.opcode = DSA_OPCODE_BATCH;
+			d.flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+			d.desc_list_addr = list;
+			d.desc_count = k;
+			d.completion_addr = u->cr;
+		} else {
+			u->src = src ? src->addr + (idx * st->size) % (src->size - st->size + 1) : 0;
+			u->dst = dst ? dst->addr + (idx * st->size) % (dst->size - st->size + 1) : 0;
+			u->size = (uint32_t)st->size;
+			fill_desc(&d, st, u->src, u->dst, u->cr, true);
+		}
+		sva_store64(u->cr, 0);
+		if (sva_store(u->desc, &d, sizeof(d)))
+			return;
+		if (push(ps, wq, u->desc) < 0)
+			return;
+		u->busy = true;
+		rec->descs += k;
+		ps->run->res->descs_submitted += k;
+		if (st->op == OP_MEMMOVE || st->op == OP_FILL || st->op == OP_CRC || st->op == OP_COMPARE)
+			ps->run->res->bytes += (uint64_t)k * st->size;
+		done += k;
+		next = (next + 1) % max_units;
+	}
+	if (st->nowait)
+		return;
+	for (unsigned i = 0; i < max_units; i++)
+		if (units[(next + i) % max_units].busy)
+			complete_unit(ts, st, wq, &units[(next + i) % max_units]);
+}
+
+/* ---- threads and processes ------------------------------------------------------------ */
+
+static void run_list(struct tstate *ts);
+
+static void thread_entry(void *arg)
+{
+	struct tstate *ts = arg;
+
+	run_list(ts);
+	ts->ps->live_threads--;
+	free(ts);
+	sva_thread_exit_self(0);
+}
+
+static const struct steplist *find_list(const struct scn_proc *sp, const char *name)
+{
+	for (unsigned i = 0; i < sp->nlists; i++)
+		if (!strcmp(sp->lists[i].name, name))
+			return &sp->lists[i];
+	return NULL;
+}
+
+static void note_pasid(struct pstate *ps, const char *how)
+{
+	struct sva_thread *t = sva_thread_current(ps->run->k);
+	struct proc_record *rec = rec_of(ps);
+
+	if (!rec->pasid && t->proc->mm->pasid != SVA_PASID_INVALID) {
+		rec->pasid = t->proc->mm->pasid;
+		rec->pasid_at = sva_now(ps->run->k->sim);
+		snprintf(rec->pasid_how, sizeof(rec->pasid_how), "%s", how);
+	}
+}
+
+static void child_entry(void *arg);
+
+static void run_step(struct tstate *ts, const struct step *st)
+{
+	struct pstate *ps = ts->ps;
+	struct pvar *v;
+	int r;
+
+	switch (st->kind) {
+	case ST_OPEN: {
+		char path[64];
+		struct sva_file *f;
+		struct sva_idxd_ctx *ctx;
+		int fd;
+		int64_t portal;
+
+		snprintf(path, sizeof(path), "/dev/dsa/%s", st->b);
+		fd = sva_open(path, SVA_O_RDWR);
+		if (fd < 0) {
+			step_error(ps, st, "open %s: %s", path, strerror(-fd));
+			return;
+		}
+		portal = sva_mmap(0, 4096, SVA_PROT_WRITE, SVA_MAP_SHARED, fd, 0);
+		if (portal < 0) {
+			step_error(ps, st, "mmap of the portal: %s", strerror((int)-portal));
+			return;
+		}
+		if (!(v = new_var(ps, st, st->a)))
+			return;
+		v->is_wq = true;
+		v->fd = fd;
+		v->portal = (uint64_t)portal;
+		/* What sysfs would say about the WQ: its mode and size. */
+		f = sva_fd_get(sva_thread_current(ps->run->k)->proc, fd);
+		ctx = (struct sva_idxd_ctx *)f;
+		v->dedicated = ctx->wq->dedicated;
+		v->wq_size = ctx->wq->size;
+		snprintf(v->wq, sizeof(v->wq), "%s", st->b);
+		{
+			char how[48];
+
+			snprintf(how, sizeof(how), "bind on open of %s", st->b);
+			note_pasid(ps, how);
+		}
+		return;
+	}
+	case ST_CLOSE:
+		if ((v = var(ps, st, st->a, true))) {
+			sva_munmap(v->portal, 4096);
+			sva_close(v->fd);
+			v->name[0] = '\0';
+		}
+		return;
+	case ST_MMAP: {
+		int64_t a = sva_mmap(0, st->size, (int)st->prot,
+				     st->shared ? SVA_MAP_SHARED : SVA_MAP_PRIVATE, -1, 0);
+
+		if (a < 0) {
+			step_error(ps, st, "mmap: %s", strerror((int)-a));
+			return;
+		}
+		if ((v = new_var(ps, st, st->a))) {
+			v->is_wq = false;
+			v->addr = (uint64_t)a;
+			v->size = st->size;
+		}
+		return;
+	}
+	case ST_MUNMAP:
+	case ST_MPROTECT: {
+		uint64_t size = st->size;
+
+		if (!(v = var(ps, st, st->a, false)) || !range_ok(ps, st, v, st->offset, &size))
+			return;
+		r = st->kind == ST_MUNMAP ? sva_munmap(v->addr + st->offset, size)
+					  : sva_mprotect(v->addr + st->offset, size, (int)st->prot);
+		if (r)
+			step_error(ps, st, "%s: %s", st->kind == ST_MUNMAP ? "munmap" : "mprotect", strerror(-r));
+		return;
+	}
+	case ST_TOUCH:
+		if ((v = var(ps, st, st->a, false)))
+			do_touch(ps, st, v);
+		return;
+	case ST_SUBMIT:
+		do_submit(ts, st);
+		return;
+	case ST_THREAD: {
+		const struct steplist *l = find_list(ps->sp, st->run);
+
+		for (uint64_t i = 0; i < st->count; i++) {
+			struct tstate *nt = calloc(1, sizeof(*nt));
+
+			if (!nt)
+				return;
+			nt->ps = ps;
+			nt->list = l;
+			ps->live_threads++;
+			rec_of(ps)->threads++;
+			if (sva_thread_create(thread_entry, nt, st->run) < 0) {
+				ps->live_threads--;
+				free(nt);
+				step_error(ps, st, "cannot create a thread");
+			}
+		}
+		return;
+	}
+	case ST_JOIN:
+		while (ps->live_threads > 0)
+			sva_nanosleep(1000);
+		return;
+	case ST_FORK: {
+		struct pstate *cps = malloc(sizeof(*cps));
+		struct tstate *cts = calloc(1, sizeof(*cts));
+		int pid;
+
+		if (!cps || !cts) {
+			free(cps);
+			free(cts);
+			return;
+		}
+		*cps = *ps;	/* the child sees the same addresses */
+		cps->live_threads = 0;
+		cps->rec = new_record(ps->run, st->run, rec_of(ps)->pid);
+		cts->ps = cps;
+		cts->list = find_list(ps->sp, st->run);
+		pid = sva_fork(child_entry, cts);
+		if (pid < 0) {
+			step_error(ps, st, "fork: %s", strerror(-pid));
+			free(cps);
+			free(cts);
+			return;
+		}
+		ps->run->res->recs[cps->rec].pid = pid;
+		ps->last_child = pid;
+		return;
+	}
+	case ST_WAITPID: {
+		int status = 0;
+		struct proc_record *crec = NULL;
+
+		if (!ps->last_child) {
+			step_error(ps, st, "no child to wait for");
+			return;
+		}
+		r = sva_waitpid(ps->last_child, &status);
+		for (unsigned i = 0; i < ps->run->res->nrecs; i++)
+			if (ps->run->res->recs[i].pid == ps->last_child)
+				crec = &ps->run->res->recs[i];
+		if (crec && r > 0) {
+			crec->exited = true;
+			crec->signal = status > 128 ? status - 128 : 0;
+			crec->code = status > 128 ? 0 : status;
+		}
+		ps->last_child = 0;
+		return;
+	}
+	case ST_SLEEP:
+		sva_nanosleep(st->ns);
+		return;
+	case ST_MIGRATE:
+	case ST_RECLAIM: {
+		struct sva_mm *mm = sva_thread_current(ps->run->k)->proc->mm;
+		uint64_t size = 1;
+
+		if (!(v = var(ps, st, st->a, false)) || !range_ok(ps, st, v, st->offset, &size))
+			return;
+		/* The kernel takes the page away (as migration or kswapd would). */
+		r = st->kind == ST_MIGRATE ? sva_mm_migrate_page(mm, v->addr + st->offset)
+					   : sva_mm_reclaim_page(mm, v->addr + st->offset);
+		if (r)
+			step_error(ps, st, "%s: %s", st->kind == ST_MIGRATE ? "migrate" : "reclaim",
+				   strerror(-r));
+		return;
+	}
+	case ST_EXIT:
+		sva_exit(st->code);
+	case ST_ENQCMD: {
+		uint8_t d[64] = { 0 };
+		uint64_t buf;
+
+		if (!(v = var(ps, st, st->a, true)))
+			return;
+		if (!ts->area) {
+			int64_t a = sva_mmap(0, AREA_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_PRIVATE, -1, 0);
+
+			if (a < 0)
+				return;
+			ts->area = (uint64_t)a;
+		}
+		buf = ts->area;
+		d[7] = DSA_OPCODE_NOOP;
+		sva_store(buf, d, sizeof(d));
+		(void)sva_enqcmd(v->portal, buf);	/* a child without PASID dies here */
+		return;
+	}
+	}
+}
+
+static void run_list(struct tstate *ts)
+{
+	for (unsigned i = 0; i < ts->list->n; i++)
+		run_step(ts, &ts->list->steps[i]);
+}
+
+static void child_entry(void *arg)
+{
+	struct tstate *ts = arg;
+	struct pstate *ps = ts->ps;
+
+	rec_of(ps)->threads = 1;
+	run_list(ts);
+	free(ts);
+	free(ps);
+}
+
+static void proc_main(void *arg)
+{
+	struct pstate *ps = arg;
+	struct tstate ts = { .ps = ps, .list = &ps->sp->main };
+
+	rec_of(ps)->threads = 1;
+	if (ps->sp->start)
+		sva_nanosleep(ps->sp->start);
+	run_list(&ts);
+	while (ps->live_threads > 0)	/* a process ends with its last thread */
+		sva_nanosleep(1000);
+}
+
+int scenario_run(const struct scenario *s, struct sva_system *sys, const struct run_opts *o,
+		 struct run_result *res)
+{
+	struct run run = { .s = s, .sys = sys, .k = sva_system_kernel(sys), .res = res };
+	struct pstate *ps = calloc(s->nprocs, sizeof(*ps));
+	struct sva_sim *sim = sva_system_sim(sys);
+	sva_time_t slice = 100 * SVA_USEC;
+	int r = 0;
+
+	if (!ps)
+		return -ENOMEM;
+	memset(res, 0, sizeof(*res));
+	for (unsigned i = 0; i < s->nprocs; i++) {
+		ps[i] = (struct pstate){ .run = &run, .sp = &s->procs[i] };
+		ps[i].rec = new_record(&run, s->procs[i].name, 0);
+		res->recs[ps[i].rec].pid = sva_system_spawn(sys, s->procs[i].name, proc_main, &ps[i]);
+		if (res->recs[ps[i].rec].pid < 0) {
+			r = res->recs[ps[i].rec].pid;
+			goto out;
+		}
+	}
+	/* In slices, so a long run can show progress. */
+	for (;;) {
+		r = sva_sim_run_until(sim, sva_now(sim) + slice);
+		if (sva_sim_nr_blocked(sim) == 0) {
+			bool live = false;
+
+			for (unsigned i = 0; i < res->nrecs; i++) {
+				struct sva_proc *p = sva_proc_find(run.k, res->recs[i].pid);
+
+				live |= p && p->state == SVA_PROC_ALIVE;
+			}
+			if (!live)
+				break;
+		}
+		if (o->progress)
+			fprintf(stderr, "\rsva run: %llu us of virtual time, %llu descriptors completed",
+				(unsigned long long)(sva_now(sim) / 1000),
+				(unsigned long long)res->descs_completed);
+		if (r)
+			break;
+	}
+	if (o->progress)
+		fprintf(stderr, "\n");
+	r = sva_sim_run(sim);	/* let the devices go quiet */
+	res->sim_status = r;
+	/* Collect what the kernel knows about the processes. */
+	for (unsigned i = 0; i < res->nrecs; i++) {
+		struct proc_record *rec = &res->recs[i];
+		struct sva_proc *p = sva_proc_find(run.k, rec->pid);
+		struct sva_thread_stats st;
+
+		if (!p)
+			continue;
+		sva_proc_stats(p, &st);
+		rec->gp_fixups = st.gp_fixups;
+		rec->enq_accepted = st.enq_accepted;
+		rec->enq_retry = st.enq_retry;
+		rec->movdir64b = st.movdir64b;
+		rec->page_faults = st.page_faults;
+		rec->exited = p->state == SVA_PROC_ZOMBIE;
+		rec->code = p->exit.code;
+		rec->signal = p->exit.signal;
+		snprintf(rec->reason, sizeof(rec->reason), "%s", p->exit.reason);
+	}
+out:
+	free(ps);
+	return r;
+}
+
+void run_result_free(struct run_result *r)
+{
+	free(r->recs);
+	memset(r, 0, sizeof(*r));
+}
