@@ -41,7 +41,30 @@ struct run {
 	struct sva_system *sys;
 	struct sva_kernel *k;
 	struct run_result *res;
+	/* States of threads and forked children: a thread killed by a signal
+	 * never returns to free its own, so the run owns them all. */
+	void **owned;
+	unsigned nowned, capowned;
 };
+
+static void *run_alloc(struct run *run, size_t size)
+{
+	void *p;
+
+	if (run->nowned == run->capowned) {
+		unsigned n = run->capowned ? run->capowned * 2 : 32;
+		void **no = realloc(run->owned, n * sizeof(*no));
+
+		if (!no)
+			return NULL;
+		run->owned = no;
+		run->capowned = n;
+	}
+	p = calloc(1, size);
+	if (p)
+		run->owned[run->nowned++] = p;
+	return p;
+}
 
 struct pvar {
 	char name[SCN_NAME];
@@ -456,7 +479,6 @@ static void thread_entry(void *arg)
 
 	run_list(ts);
 	ts->ps->live_threads--;
-	free(ts);
 	sva_thread_exit_self(0);
 }
 
@@ -571,7 +593,7 @@ static void run_step(struct tstate *ts, const struct step *st)
 		const struct steplist *l = find_list(ps->sp, st->run);
 
 		for (uint64_t i = 0; i < st->count; i++) {
-			struct tstate *nt = calloc(1, sizeof(*nt));
+			struct tstate *nt = run_alloc(ps->run, sizeof(*nt));
 
 			if (!nt)
 				return;
@@ -581,7 +603,6 @@ static void run_step(struct tstate *ts, const struct step *st)
 			rec_of(ps)->threads++;
 			if (sva_thread_create(thread_entry, nt, st->run) < 0) {
 				ps->live_threads--;
-				free(nt);
 				step_error(ps, st, "cannot create a thread");
 			}
 		}
@@ -592,15 +613,12 @@ static void run_step(struct tstate *ts, const struct step *st)
 			sva_nanosleep(1000);
 		return;
 	case ST_FORK: {
-		struct pstate *cps = malloc(sizeof(*cps));
-		struct tstate *cts = calloc(1, sizeof(*cts));
+		struct pstate *cps = run_alloc(ps->run, sizeof(*cps));
+		struct tstate *cts = run_alloc(ps->run, sizeof(*cts));
 		int pid;
 
-		if (!cps || !cts) {
-			free(cps);
-			free(cts);
+		if (!cps || !cts)
 			return;
-		}
 		*cps = *ps;	/* the child sees the same addresses */
 		cps->live_threads = 0;
 		cps->rec = new_record(ps->run, st->run, rec_of(ps)->pid);
@@ -609,8 +627,6 @@ static void run_step(struct tstate *ts, const struct step *st)
 		pid = sva_fork(child_entry, cts);
 		if (pid < 0) {
 			step_error(ps, st, "fork: %s", strerror(-pid));
-			free(cps);
-			free(cts);
 			return;
 		}
 		ps->run->res->recs[cps->rec].pid = pid;
@@ -692,8 +708,6 @@ static void child_entry(void *arg)
 
 	rec_of(ps)->threads = 1;
 	run_list(ts);
-	free(ts);
-	free(ps);
 }
 
 static void proc_main(void *arg)
@@ -775,6 +789,9 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 		snprintf(rec->reason, sizeof(rec->reason), "%s", p->exit.reason);
 	}
 out:
+	for (unsigned i = 0; i < run.nowned; i++)
+		free(run.owned[i]);
+	free(run.owned);
 	free(ps);
 	return r;
 }
