@@ -117,6 +117,7 @@ static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat
 		sva_counter_add(dsa->c_bytes, env.bytes_read > env.bytes_written ? env.bytes_read : env.bytes_written);
 		charge(dsa, x->cost + sva_timing_xfer(env.bytes_read > env.bytes_written ?
 						     env.bytes_read : env.bytes_written, t->engine_bw));
+		x->cost = 0;	/* charged: complete() must not charge it again */
 		if ((cr->status & DSA_COMP_STATUS_MASK) != DSA_COMP_PAGE_FAULT_NOBOF)
 			break;
 		if (!x->bof || !x->faulted || attempt >= MAX_BOF_RETRIES) {
@@ -233,6 +234,7 @@ static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat
 		x->cost = 0;
 		r = dsa_dma_read(x, d->desc_list_addr + 64ull * i, raw, DESC_SIZE);
 		charge(dsa, x->cost);
+		x->cost = 0;
 		if (r) {
 			cr->status = (uint8_t)(r == DSA_MEM_FAULT ? DSA_COMP_BATCH_PAGE_FAULT :
 					       DSA_COMP_TRANSLATION_FAIL);
@@ -323,6 +325,7 @@ static void engine_main(void *arg)
 		eng->seq = e.seq;
 		eng->pasid = d.pasid;
 		exec_one(eng, &dsa->wq[wq], &d, &cr, e.seq, false);
+		dsa->st.top_completed++;
 		sva_counter_inc(dsa->c_completed);
 		sva_counter_inc(dsa->wq[wq].c_completed);
 		sva_hist_record(dsa->h_latency, sva_now(dsa->sim) - e.accepted_at);
