@@ -26,7 +26,7 @@ define configure
 endef
 
 build: deps
-	$(call configure,release,gcc,-DCMAKE_BUILD_TYPE=Release)
+	$(call configure,release,gcc,-DCMAKE_BUILD_TYPE=Release -DSVA_CHECK_DEFAULT=OFF)
 	@$(CMAKE) --build $(BUILD)/release -j $(JOBS)
 
 run: build

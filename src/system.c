@@ -19,6 +19,21 @@
 
 #define DEFAULT_CPUS 4
 
+#ifndef SVA_CHECK_DEFAULT
+#define SVA_CHECK_DEFAULT 1
+#endif
+
+static bool check_wanted(int cfg)
+{
+	const char *e = getenv("SVA_CHECK");
+
+	if (cfg)
+		return cfg > 0;
+	if (e && *e)
+		return strcmp(e, "0") != 0;
+	return SVA_CHECK_DEFAULT;
+}
+
 static int probe_accels(struct sva_system *sys, char *err, size_t errlen)
 {
 	const char *src = sys->cfg.accel_config;
@@ -89,13 +104,16 @@ struct sva_system *sva_system_create_err(const struct sva_system_config *cfg, ch
 	});
 	if (!sys->machine)
 		goto fail_errno;
-	kc = (struct sva_kernel_config){ .pasid_max = cfg->pasid_max, .frame_limit = cfg->frame_limit };
+	kc = (struct sva_kernel_config){ .pasid_max = cfg->pasid_max, .frame_limit = cfg->frame_limit,
+					 .check = check_wanted(cfg->check) };
 	err = sva_kernel_init(&sys->kernel, sys->sim, sva_machine_phys(sys->machine), &kc);
 	if (err)
 		goto fail_machine;
 	err = sva_kernel_start_cpus(&sys->kernel, sys->machine, cfg->nr_cpus ? cfg->nr_cpus : DEFAULT_CPUS);
 	if (!err)
 		err = sva_iommu_drv_init(&sys->kernel, sys->machine, cfg->iommu, &sys->kernel.iommu);
+	if (!err && sys->kernel.check.on)
+		sva_machine_set_dma_observer(sys->machine, &sys->kernel.check.obs);
 	if (!err)
 		err = probe_accels(sys, errbuf, errlen);
 	if (err) {

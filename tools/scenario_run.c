@@ -19,6 +19,7 @@
 #include <sva/guest.h>
 #include <sva/system.h>
 
+#include "os/check.h"
 #include "os/idxd.h"
 #include "os/kernel.h"
 #include "os/mm.h"
@@ -769,6 +770,8 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 		fprintf(stderr, "\n");
 	r = sva_sim_run(sim);	/* let the devices go quiet */
 	res->sim_status = r;
+	if (!r)
+		sva_check_quiescent(run.k);	/* nothing lost */
 	/* Collect what the kernel knows about the processes. */
 	for (unsigned i = 0; i < res->nrecs; i++) {
 		struct proc_record *rec = &res->recs[i];

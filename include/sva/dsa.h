@@ -87,9 +87,21 @@ struct sva_pcidev *sva_dsa_pcidev(struct sva_dsa *dsa);
 /* Physical address of WQ @wq's portal page (@limited, IMS when @ims). */
 uint64_t sva_dsa_portal(const struct sva_dsa *dsa, unsigned wq, bool limited, bool ims);
 
+/*
+ * For the invariant checker: does a queued or running descriptor, or an
+ * ATC entry, carry @pasid?  Does an ATC entry point into the frame at @pa?
+ * Descriptors accepted and finished (completed or aborted), for "nothing
+ * lost".
+ */
+bool sva_dsa_holds_pasid(const struct sva_dsa *dsa, uint32_t pasid);
+bool sva_dsa_caches_frame(const struct sva_dsa *dsa, uint64_t pa);
+void sva_dsa_accounting(const struct sva_dsa *dsa, uint64_t *accepted, uint64_t *finished,
+			uint64_t *in_flight);
+
 struct sva_dsa_stats {
 	uint64_t submitted, accepted, retried, dropped;	/* at the portals */
-	uint64_t completed, failed, aborted;		/* descriptors */
+	uint64_t completed, failed, aborted;		/* descriptors (batch members included) */
+	uint64_t top_completed;				/* WQ entries finished by an engine */
 	uint64_t batches, batch_descs, bytes;
 	uint64_t atc_hits, atc_misses, atc_invalidations, page_requests, page_faults_partial;
 	uint64_t prs_success, prs_invalid, prs_failure, cr_writes, cr_faults, interrupts, swerrs;

@@ -180,7 +180,15 @@ int sva_iommu_page_request(struct sva_pcidev *dev, uint32_t pasid, bool priv,
 /* The device finished an ATS invalidation it was sent. */
 void sva_iommu_ats_inv_done(struct sva_pcidev *dev, uint32_t itag);
 
-/* Counters, also registered as stats "iommu.*". */
+/*
+ * For the invariant checker: can anything in the unit still carry @pasid
+ * (IOTLB, PASID cache, an unread page request)?  Does any cached
+ * translation point into the frame at @pa?
+ */
+bool sva_iommu_holds_pasid(const struct sva_iommu *iommu, uint32_t pasid);
+bool sva_iommu_caches_frame(const struct sva_iommu *iommu, uint64_t pa);
+
+/* Counters (some also registered as stats "iommu.*"). */
 struct sva_iommu_stats {
 	uint64_t translations, iotlb_hits, iotlb_misses, iotlb_evictions;
 	uint64_t pasid_cache_hits, pasid_cache_misses, walks, not_present;

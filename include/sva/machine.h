@@ -10,6 +10,7 @@
 #ifndef SVA_MACHINE_H
 #define SVA_MACHINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sva/phys.h>
@@ -54,6 +55,27 @@ unsigned sva_machine_paging_levels(const struct sva_machine *m);
  */
 int sva_machine_mmio_alloc(struct sva_machine *m, uint64_t size,
 			   uint64_t align, uint64_t *base);
+
+/*
+ * An observer of device memory accesses: called for every run of bytes a
+ * device is about to read or write through a translation, with the PASID
+ * it was translated for.  The invariant checker installs one; NULL (the
+ * default) costs one test per access.
+ */
+struct sva_dma_observer {
+	void (*dma)(void *ctx, uint16_t rid, uint32_t pasid, bool priv, uint64_t va,
+		    uint64_t pa, uint64_t len, bool write);
+	void *ctx;
+};
+void sva_machine_set_dma_observer(struct sva_machine *m, const struct sva_dma_observer *o);
+static inline void sva_machine_observe_dma(const struct sva_dma_observer *o, uint16_t rid,
+					   uint32_t pasid, bool priv, uint64_t va, uint64_t pa,
+					   uint64_t len, bool write)
+{
+	if (o && o->dma)
+		o->dma(o->ctx, rid, pasid, priv, va, pa, len, write);
+}
+const struct sva_dma_observer *sva_machine_dma_observer(const struct sva_machine *m);
 
 /*
  * Spend @ns of virtual time on behalf of the calling hardware model: the

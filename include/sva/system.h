@@ -43,6 +43,12 @@ struct sva_system_config {
 	 */
 	const char *accel_config;
 	bool no_accel;			/* no accelerators at all */
+	/*
+	 * The invariant checker: 1 on, -1 off, 0 the default - the SVA_CHECK
+	 * environment variable if set ("0" off, anything else on), else on in
+	 * test builds and off in release builds (make run).
+	 */
+	int check;
 };
 
 /*

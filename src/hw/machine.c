@@ -18,7 +18,18 @@ struct sva_machine {
 	unsigned paging_levels;
 	uint64_t mmio_next, mmio_end;	/* the allocation window */
 	struct sva_cpu_link cpus;	/* circular list head */
+	const struct sva_dma_observer *dma_observer;
 };
+
+void sva_machine_set_dma_observer(struct sva_machine *m, const struct sva_dma_observer *o)
+{
+	m->dma_observer = o;
+}
+
+const struct sva_dma_observer *sva_machine_dma_observer(const struct sva_machine *m)
+{
+	return m->dma_observer;
+}
 
 struct sva_machine *sva_machine_create(struct sva_sim *sim,
 				       const struct sva_machine_config *cfg)

@@ -95,6 +95,8 @@ void sva_frame_put(struct sva_frames *f, uint64_t pa)
 	memset(sva_phys_ptr(f->phys, pa & SVA_FRAME_MASK, SVA_FRAME_SIZE), 0, SVA_FRAME_SIZE);
 	f->freed[f->nr_freed++] = pa >> SVA_FRAME_SHIFT;
 	f->nr_used--;
+	if (f->on_free)
+		f->on_free(f->on_free_ctx, pa & SVA_FRAME_MASK);
 }
 
 uint32_t sva_frame_refs(const struct sva_frames *f, uint64_t pa)

@@ -22,6 +22,9 @@ struct sva_frames {
 	uint64_t nr_used;
 	uint64_t limit;			/* at most this many in use (tests force OOM) */
 	uint64_t high_water;
+	/* Told when a frame becomes free (the invariant checker). */
+	void (*on_free)(void *ctx, uint64_t pa);
+	void *on_free_ctx;
 };
 
 /*

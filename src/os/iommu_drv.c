@@ -84,12 +84,10 @@ int sva_qi_submit_sync(struct sva_iommu_drv *drv, const uint64_t (*descs)[4], un
 	uint32_t seq, status = 0;
 	int ret = 0;
 
-	/*
-	 * Set-up and power-off code runs outside any task, when the queue
-	 * cannot be served and nothing can be in flight; there is nothing to
-	 * wait for then, and nothing cached that a device could use.
-	 */
-	if (!sva_current(sim))
+	bool in_task = sva_current(sim) != NULL;
+
+	/* At power-off nothing will translate again: there is nothing to flush for. */
+	if (!in_task && drv->k->shutting_down)
 		return 0;
 	sva_mutex_lock(sim, &drv->qi_lock);
 	assert(n + 1 < drv->qi_size / QI_DESC_SIZE);
@@ -134,7 +132,13 @@ int sva_qi_submit_sync(struct sva_iommu_drv *drv, const uint64_t (*descs)[4], un
 			ret = -ETIMEDOUT;
 			break;
 		}
-		sva_sleep(sim, drv->qi_poll);
+		if (in_task) {
+			sva_sleep(sim, drv->qi_poll);
+		} else if (sva_sim_run_until(sim, sva_now(sim) + drv->qi_poll) == -EBUSY) {
+			/* Called from inside the run loop but not from a task: a bug. */
+			ret = -EDEADLK;
+			break;
+		}
 	}
 	sva_mutex_unlock(sim, &drv->qi_lock);
 	sva_hist_record(drv->st.qi_latency, sva_now(sim) - t0);

@@ -73,6 +73,7 @@ int sva_kernel_init(struct sva_kernel *k, struct sva_sim *sim, struct sva_phys *
 			return -ENOMEM;
 		}
 	k->trace_track = sva_trace_track(sim, "kernel", "mm");
+	sva_check_init(k, cfg->check);
 	k->next_pid = 100;
 	sva_waitq_init(&k->cpu_wq);
 	return 0;
@@ -80,7 +81,12 @@ int sva_kernel_init(struct sva_kernel *k, struct sva_sim *sim, struct sva_phys *
 
 void sva_kernel_fini(struct sva_kernel *k)
 {
-	/* Whatever is still alive goes down with the machine. */
+	/* Whatever is still alive goes down with the machine; nothing is checked any more. */
+	k->shutting_down = true;
+	k->check.on = false;
+	k->frames.on_free = NULL;
+	if (k->machine)
+		sva_machine_set_dma_observer(k->machine, NULL);
 	sva_procs_free_all(k);
 	while (k->idxds) {
 		struct sva_idxd *d = k->idxds;

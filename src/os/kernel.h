@@ -13,6 +13,7 @@
 #include <sva/sim.h>
 #include <sva/stats.h>
 
+#include "os/check.h"
 #include "os/frame.h"
 #include "os/pasid.h"
 
@@ -48,6 +49,8 @@ struct sva_kernel {
 	struct sva_mm *mms;
 	uint64_t next_mm_id;
 	struct sva_kernel_stats st;
+	struct sva_checker check;
+	bool shutting_down;		/* sva_kernel_fini has begun */
 
 	/* processes and the CPUs they run on (os/proc.c) */
 	struct sva_machine *machine;
@@ -69,6 +72,7 @@ struct sva_kernel {
 struct sva_kernel_config {
 	uint32_t pasid_max;		/* 0 = 2^20 */
 	uint64_t frame_limit;		/* 0 = all RAM */
+	bool check;			/* run the invariant checker */
 };
 
 int sva_kernel_init(struct sva_kernel *k, struct sva_sim *sim, struct sva_phys *phys,

@@ -12,6 +12,7 @@
 
 #include <sva/trace.h>
 
+#include "os/check.h"
 #include "os/kernel.h"
 #include "os/mm.h"
 
@@ -763,6 +764,7 @@ struct sva_mm *sva_mm_create(struct sva_kernel *k)
 	sva_mutex_init(&mm->lock);
 	mm->next = k->mms;
 	k->mms = mm;
+	sva_check_mm_created(k, mm);
 	return mm;
 }
 

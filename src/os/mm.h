@@ -96,6 +96,9 @@ struct sva_mm {
 	struct sva_mutex lock;		/* mmap_lock: mapping changes and faults */
 	uint64_t rss;			/* pages mapped */
 	bool exited;			/* exit_mmap done */
+	/* the invariant checker's view */
+	struct sva_mmu_notifier check_mn;
+	bool check_released;
 	struct sva_mm *next;		/* kernel's list of mms */
 };
 

@@ -10,6 +10,7 @@
 #include <sva/machine.h>
 #include <sva/trace.h>
 
+#include "os/check.h"
 #include "os/kernel.h"
 #include "os/mm.h"
 #include "os/proc.h"
@@ -411,6 +412,7 @@ int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid)
 		r = sva_pasid_alloc(&k->pasids, mm, &mm->pasid);
 		if (r)
 			return r;
+		sva_check_pasid_allocated(k, mm->pasid);
 		sva_counter_inc(k->st.pasid_allocs);
 		sva_journal(k->sim, "kernel", "mm %llu: PASID %u allocated on first bind",
 			    (unsigned long long)mm->id, mm->pasid);

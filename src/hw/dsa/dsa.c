@@ -509,3 +509,36 @@ void sva_dsa_stats(const struct sva_dsa *dsa, struct sva_dsa_stats *out)
 {
 	*out = dsa->st;
 }
+
+bool sva_dsa_holds_pasid(const struct sva_dsa *dsa, uint32_t pasid)
+{
+	for (unsigned i = 0; i < dsa->cfg.atc_entries; i++)
+		if (dsa->atc[i].valid && dsa->atc[i].pasid == pasid)
+			return true;
+	return dsa_pending((struct sva_dsa *)dsa, -1, true, pasid, UINT64_MAX);
+}
+
+bool sva_dsa_caches_frame(const struct sva_dsa *dsa, uint64_t pa)
+{
+	for (unsigned i = 0; i < dsa->cfg.atc_entries; i++) {
+		const struct atc_entry *e = &dsa->atc[i];
+
+		if (e->valid && pa >= e->pa && pa - e->pa < e->size)
+			return true;
+	}
+	return false;
+}
+
+void sva_dsa_accounting(const struct sva_dsa *dsa, uint64_t *accepted, uint64_t *finished,
+			uint64_t *in_flight)
+{
+	uint64_t q = 0;
+
+	for (unsigned i = 0; i < dsa->cfg.nr_wqs; i++)
+		q += dsa->wq[i].count;
+	for (unsigned i = 0; i < dsa->cfg.nr_engines; i++)
+		q += dsa->eng[i].busy;
+	*accepted = dsa->st.accepted;
+	*finished = dsa->st.top_completed + dsa->st.aborted;
+	*in_flight = q;
+}

@@ -106,6 +106,8 @@ int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr, ui
 	}
 	if (left > len)
 		left = len;
+	sva_machine_observe_dma(sva_machine_dma_observer(x->dsa->m), x->dsa->pci.rid, x->pasid,
+				x->priv, va, pa, left, write);
 	*ptr = sva_phys_ptr(x->dsa->phys, pa, left);
 	if (!*ptr)
 		return -EIO;	/* the translation points outside RAM: a bus error */

@@ -587,3 +587,34 @@ void sva_iommu_stats(const struct sva_iommu *iommu, struct sva_iommu_stats *out)
 {
 	*out = iommu->st;
 }
+
+bool sva_iommu_holds_pasid(const struct sva_iommu *iommu, uint32_t pasid)
+{
+	uint64_t size = 4096ull << (iommu->pqa & 7);
+
+	for (unsigned i = 0; i < iommu->cfg.iotlb_sets * iommu->cfg.iotlb_ways; i++)
+		if (iommu->iotlb[i].valid && iommu->iotlb[i].pasid == pasid)
+			return true;
+	for (unsigned i = 0; i < iommu->cfg.pasid_cache_entries; i++)
+		if (iommu->pc[i].valid && iommu->pc[i].pasid == pasid)
+			return true;
+	for (uint64_t h = iommu->pqh; iommu->pqa && h != iommu->pqt; h = (h + PRQ_DESC_SIZE) % size) {
+		uint64_t qw0 = 0;
+
+		if (sva_phys_read_u64(iommu->phys, (iommu->pqa & ~0xfffull) + h, &qw0) == 0 &&
+		    PRQ0_PASID(qw0) == pasid)
+			return true;
+	}
+	return false;
+}
+
+bool sva_iommu_caches_frame(const struct sva_iommu *iommu, uint64_t pa)
+{
+	for (unsigned i = 0; i < iommu->cfg.iotlb_sets * iommu->cfg.iotlb_ways; i++) {
+		const struct iotlb_entry *e = &iommu->iotlb[i];
+
+		if (e->valid && pa >= e->pa && pa - e->pa < (1ull << e->size_shift))
+			return true;
+	}
+	return false;
+}
