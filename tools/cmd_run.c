@@ -109,6 +109,7 @@ int sva_cmd_run(int argc, char **argv)
 	cfg = (struct sva_system_config){
 		.seed = seed, .trace = trace, .nr_cpus = s->cpus, .ram_size = s->ram,
 		.pasid_max = s->pasid_max, .iommu = &s->iommu, .accel_config = s->accel_config,
+		.frame_limit = s->frames,
 	};
 	sys = sva_system_create_err(&cfg, err, sizeof(err));
 	if (!sys) {
@@ -126,6 +127,10 @@ int sva_cmd_run(int argc, char **argv)
 	if (r == -EDEADLK) {
 		fprintf(stderr, "sva run: the simulation deadlocked; blocked tasks:\n");
 		sva_sim_dump_blocked(sva_system_sim(sys));
+		ret = SVA_EXIT_FAIL;
+	} else if (r == -ETIME) {
+		fprintf(stderr, "sva run: the scenario had not ended after %.3f s of virtual time\n",
+			(double)sva_now(sva_system_sim(sys)) / 1e9);
 		ret = SVA_EXIT_FAIL;
 	} else if (r) {
 		fprintf(stderr, "sva run: %s\n", strerror(-r));

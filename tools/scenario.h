@@ -64,7 +64,11 @@ struct scenario {
 	unsigned cpus;
 	uint64_t ram;
 	uint32_t pasid_max;
+	uint64_t frames;		/* usable RAM frames (forces OOM); 0 = all */
 	struct sva_iommu_config iommu;
+	/* fault plan */
+	unsigned iopf_failures;		/* answer this many page request groups with Response Failure */
+	sva_time_t time_limit;		/* the run fails if it has not ended by then; 0 = 10 s */
 	struct scn_proc *procs;
 	unsigned nprocs;
 };

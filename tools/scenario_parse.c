@@ -431,9 +431,9 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 		(void)val;
 		if (strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "seed") &&
 		    strcmp(key, "accel_config") && strcmp(key, "machine") && strcmp(key, "iommu") &&
-		    strcmp(key, "processes") && strcmp(key, "comment"))
+		    strcmp(key, "processes") && strcmp(key, "comment") && strcmp(key, "faults"))
 			return fail(c, "$", "\"%s\" is not a scenario field (name, description, seed, "
-				    "accel_config, machine, iommu, processes)", key);
+				    "accel_config, machine, iommu, faults, processes)", key);
 	}
 	if (json_object_object_get_ex(root, "name", &v)) {
 		if (!json_object_is_type(v, json_type_string))
@@ -479,8 +479,10 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 			return fail(c, "$.machine", "expected an object (cpus, ram_mb, pasid_max)");
 		json_object_object_foreach(v, key2, val2) {
 			(void)val2;
-			if (strcmp(key2, "cpus") && strcmp(key2, "ram_mb") && strcmp(key2, "pasid_max"))
-				return fail(c, "$.machine", "\"%s\" is not a machine field (cpus, ram_mb, pasid_max)", key2);
+			if (strcmp(key2, "cpus") && strcmp(key2, "ram_mb") && strcmp(key2, "pasid_max") &&
+			    strcmp(key2, "frames"))
+				return fail(c, "$.machine", "\"%s\" is not a machine field (cpus, ram_mb, "
+					    "pasid_max, frames)", key2);
 		}
 		if (json_object_object_get_ex(v, "cpus", &m)) {
 			if ((r = get_u64(c, m, "$.machine.cpus", 1, 256, &x)))
@@ -491,6 +493,10 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 			if ((r = get_u64(c, m, "$.machine.ram_mb", 16, 1u << 20, &x)))
 				return r;
 			s->ram = x << 20;
+		}
+		if (json_object_object_get_ex(v, "frames", &m)) {
+			if ((r = get_u64(c, m, "$.machine.frames", 64, 1ull << 30, &s->frames)))
+				return r;
 		}
 		if (json_object_object_get_ex(v, "pasid_max", &m)) {
 			if ((r = get_u64(c, m, "$.machine.pasid_max", 2, 1u << 20, &x)))
@@ -530,6 +536,28 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 				s->iommu.prq_overflow = SVA_PRQ_OVF_DROP;
 			else
 				return fail(c, "$.iommu.prq_overflow", "expected \"success\", \"invalid\" or \"drop\"");
+		}
+	}
+	if (json_object_object_get_ex(root, "faults", &v)) {
+		json_object *m;
+		uint64_t x;
+
+		if (!json_object_is_type(v, json_type_object))
+			return fail(c, "$.faults", "expected an object (iopf_response_failures, time_limit_ns)");
+		json_object_object_foreach(v, key2, val2) {
+			(void)val2;
+			if (strcmp(key2, "iopf_response_failures") && strcmp(key2, "time_limit_ns"))
+				return fail(c, "$.faults", "\"%s\" is not a fault (iopf_response_failures, "
+					    "time_limit_ns)", key2);
+		}
+		if (json_object_object_get_ex(v, "iopf_response_failures", &m)) {
+			if ((r = get_u64(c, m, "$.faults.iopf_response_failures", 0, 1000000, &x)))
+				return r;
+			s->iopf_failures = (unsigned)x;
+		}
+		if (json_object_object_get_ex(v, "time_limit_ns", &m)) {
+			if ((r = get_u64(c, m, "$.faults.time_limit_ns", 1000, 3600ull * SVA_SEC, &s->time_limit)))
+				return r;
 		}
 	}
 	if (!json_object_object_get_ex(root, "processes", &v))

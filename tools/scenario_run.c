@@ -21,6 +21,7 @@
 
 #include "os/check.h"
 #include "os/idxd.h"
+#include "os/iommu_drv.h"
 #include "os/kernel.h"
 #include "os/mm.h"
 #include "os/proc.h"
@@ -736,6 +737,8 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	if (!ps)
 		return -ENOMEM;
 	memset(res, 0, sizeof(*res));
+	if (run.k->iommu)
+		run.k->iommu->inject_resp_failure = s->iopf_failures;
 	for (unsigned i = 0; i < s->nprocs; i++) {
 		ps[i] = (struct pstate){ .run = &run, .sp = &s->procs[i] };
 		ps[i].rec = new_record(&run, s->procs[i].name, 0);
@@ -759,6 +762,10 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 			if (!live)
 				break;
 		}
+		if (sva_now(sim) > (s->time_limit ? s->time_limit : 10 * SVA_SEC)) {
+			r = -ETIME;
+			break;
+		}
 		if (o->progress)
 			fprintf(stderr, "\rsva run: %llu us of virtual time, %llu descriptors completed",
 				(unsigned long long)(sva_now(sim) / 1000),
@@ -768,6 +775,10 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	}
 	if (o->progress)
 		fprintf(stderr, "\n");
+	if (r == -ETIME) {
+		res->sim_status = r;
+		goto out;
+	}
 	r = sva_sim_run(sim);	/* let the devices go quiet */
 	res->sim_status = r;
 	if (!r)
