@@ -13,6 +13,7 @@
 static const struct sva_cmd commands[] = {
 	{ "run", "run a scenario (the built-in one by default) and report", sva_cmd_run },
 	{ "config", "validate or show an accel-config JSON configuration", sva_cmd_config },
+	{ "torture", "seeded random scenarios with faults, under the invariant checker", sva_cmd_torture },
 };
 
 static void usage(FILE *f)
