@@ -262,16 +262,23 @@ static void fill_desc(struct dsa_hw_desc *d, const struct step *st, uint64_t src
 	}
 }
 
+#define MAX_RETRIES 100000
+
 /* ENQCMD until accepted (ZF clear), or MOVDIR64B on a dedicated WQ. */
-static int push(struct pstate *ps, const struct pvar *wq, uint64_t desc)
+static int push(struct pstate *ps, const struct step *st, const struct pvar *wq, uint64_t desc)
 {
 	struct proc_record *rec = rec_of(ps);
+	unsigned tries = 0;
 	int r;
 
 	if (wq->dedicated)
 		return sva_movdir64b(wq->portal, desc);
 	while ((r = sva_enqcmd(wq->portal, desc)) == 1) {
 		rec->enq_retry++;
+		if (++tries == MAX_RETRIES) {
+			step_error(ps, st, "ENQCMD still refused after %u tries", MAX_RETRIES);
+			return -EAGAIN;
+		}
 		sva_spin(200);		/* back off, then try again */
 	}
 	return r;
@@ -366,7 +373,7 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 				rec->resubmits++;
 				res->resubmits++;
 				res->descs_submitted++;
-				if (push(ps, wq, u->desc) < 0)
+				if (push(ps, st, wq, u->desc) < 0)
 					return;
 			}
 			continue;
@@ -454,7 +461,7 @@ static void do_submit(struct tstate *ts, const struct step *st)
 		sva_store64(u->cr, 0);
 		if (sva_store(u->desc, &d, sizeof(d)))
 			return;
-		if (push(ps, wq, u->desc) < 0)
+		if (push(ps, st, wq, u->desc) < 0)
 			return;
 		u->busy = true;
 		rec->descs += k;
@@ -751,6 +758,10 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	/* In slices, so a long run can show progress. */
 	for (;;) {
 		r = sva_sim_run_until(sim, sva_now(sim) + slice);
+		if (!r && sva_sim_idle(sim) && sva_sim_nr_blocked(sim) > 0) {
+			r = -EDEADLK;	/* blocked tasks and nothing left that could wake them */
+			break;
+		}
 		if (sva_sim_nr_blocked(sim) == 0) {
 			bool live = false;
 

@@ -73,6 +73,8 @@ void sva_sim_stop(struct sva_sim *sim);
 sva_time_t sva_now(const struct sva_sim *sim);
 uint64_t sva_sim_seed(const struct sva_sim *sim);
 const char *sva_sim_ctx_name(const struct sva_sim *sim);
+/* True when nothing is ready and nothing is scheduled (waits without a deadline aside). */
+bool sva_sim_idle(const struct sva_sim *sim);
 /* Number of tasks blocked right now (not ready, not finished). */
 unsigned sva_sim_nr_blocked(const struct sva_sim *sim);
 /* Print blocked tasks, one per line, to stderr. */

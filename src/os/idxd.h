@@ -40,7 +40,9 @@ struct sva_idxd_wq {
 struct sva_idxd_ctx {
 	struct sva_file file;
 	struct sva_idxd_wq *wq;
-	struct sva_proc *proc;
+	struct sva_proc *proc;		/* the opener: compared, never followed */
+	int pid;
+	struct sva_mm *mm;		/* held (mmgrab): the opener may be gone when the file goes */
 	struct sva_bond *bond;
 	uint32_t pasid;
 	/*

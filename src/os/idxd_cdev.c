@@ -43,7 +43,7 @@ static void ctx_mm_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
 	(void)mm;
 	ctx->mm_gone = true;
 	sva_journal(idxd->k->sim, "idxd", "pid %d exiting with work on %s: abort and drain PASID %u "
-		    "before the IOMMU entry goes", ctx->proc->pid, ctx->wq->name, ctx->pasid);
+		    "before the IOMMU entry goes", ctx->pid, ctx->wq->name, ctx->pasid);
 	if (ctx->wq->dedicated) {
 		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_ABORT_WQ, (uint32_t)ctx->wq->id);
 	} else {
@@ -131,13 +131,13 @@ static void wq_release(struct sva_file *f, struct sva_proc *p)
 
 	(void)p;
 	if (!ctx->mm_gone)
-		sva_mmu_notifier_unregister(ctx->proc->mm, &ctx->mn);
+		sva_mmu_notifier_unregister(ctx->mm, &ctx->mn);
 	/*
 	 * Nothing of this PASID may be left on the device once it is unbound:
 	 * wait for its descriptors first.
 	 */
 	sva_counter_inc(idxd->c_drains);
-	sva_journal(idxd->k->sim, "idxd", "pid %d closes %s: drain PASID %u, then unbind", ctx->proc->pid,
+	sva_journal(idxd->k->sim, "idxd", "pid %d closes %s: drain PASID %u, then unbind", ctx->pid,
 		    wq->name, ctx->pasid);
 	if (wq->dedicated)
 		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_WQ, (uint32_t)wq->id);
@@ -153,6 +153,7 @@ static void wq_release(struct sva_file *f, struct sva_proc *p)
 							    SVA_TARG_U("pasid", ctx->pasid) }, 2);
 	wq->opens--;
 	iommu_sva_unbind_device(ctx->bond);
+	sva_mmdrop(ctx->mm);
 	free(ctx);
 }
 
@@ -182,6 +183,8 @@ static int wq_open(struct sva_chardev *cdev, struct sva_proc *p, struct sva_file
 	ctx->pasid = iommu_sva_get_pasid(ctx->bond);
 	ctx->wq = wq;
 	ctx->proc = p;
+	ctx->mm = p->mm;
+	ctx->pid = p->pid;
 	/* Registered after the bind, so it is told before the IOMMU's notifier. */
 	ctx->mn.ops = &ctx_mn_ops;
 	r = sva_mmu_notifier_register(p->mm, &ctx->mn);
@@ -202,6 +205,7 @@ static int wq_open(struct sva_chardev *cdev, struct sva_proc *p, struct sva_file
 		}
 		wq->owner = p;
 	}
+	sva_mmgrab(ctx->mm);
 	wq->opens++;
 	sva_counter_inc(idxd->c_opens);
 	sva_journal(idxd->k->sim, "idxd", "pid %d opens /dev/dsa/%s: bound, PASID %u", p->pid, wq->name,

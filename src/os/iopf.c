@@ -178,8 +178,13 @@ static void prq_thread(void *arg)
 			sva_phys_read(drv->k->phys, drv->prq_base + head, qw, sizeof(qw));
 			handle_request(drv, qw);
 			head = (head + PRQ_DESC_SIZE) % drv->prq_size;
+			/*
+			 * Move PQH and the count together, with no wait in between:
+			 * a drain computes its target from both.
+			 */
+			sva_phys_write_u64(drv->k->phys, drv->regs + SVA_DMAR_PQH, head);
 			drv->prq_handled++;
-			sva_iommu_reg_write(drv, SVA_DMAR_PQH, head);
+			sva_machine_charge(drv->m, sva_machine_timing(drv->m)->mmio_write);
 			sva_wake_all(sim, &drv->prq_done_wq);
 		}
 		if ((sva_iommu_reg_read(drv, SVA_DMAR_PRS & ~7u) >> 32) & SVA_PRS_PRO) {
@@ -207,8 +212,9 @@ void sva_iopf_drain(struct sva_iommu_drv *drv, uint16_t rid, uint32_t pasid)
 	if (!sva_current(sim))
 		return;
 	/* Everything queued now must be consumed and answered before we go on. */
-	head = sva_iommu_reg_read(drv, SVA_DMAR_PQH);
-	tail = sva_iommu_reg_read(drv, SVA_DMAR_PQT);
+	sva_machine_charge(drv->m, 2 * sva_machine_timing(drv->m)->mmio_read);
+	sva_phys_read_u64(drv->k->phys, drv->regs + SVA_DMAR_PQH, &head);
+	sva_phys_read_u64(drv->k->phys, drv->regs + SVA_DMAR_PQT, &tail);
 	target = drv->prq_handled + ((tail + drv->prq_size - head) % drv->prq_size) / PRQ_DESC_SIZE;
 	if (target > drv->prq_handled) {
 		drv->prq_event = true;

@@ -137,6 +137,12 @@ const char *sva_sim_ctx_name(const struct sva_sim *sim)
 	return sim->ctx_ops->name;
 }
 
+bool sva_sim_idle(const struct sva_sim *sim)
+{
+	return sim->ready.n == 0 &&
+	       (sim->heap.n == 0 || sim->heap.v[0]->when == SVA_TIME_NEVER);
+}
+
 unsigned sva_sim_nr_blocked(const struct sva_sim *sim)
 {
 	return sim->nr_blocked;
