@@ -5,7 +5,7 @@ PREFIX   ?= /usr/local
 CMAKE    := cmake
 CONFIGS  := gcc clang asan
 
-.PHONY: all deps build run test test-gcc test-clang test-asan bench install clean help
+.PHONY: all deps build run test test-gcc test-clang test-asan bench stress install clean help
 
 all: build
 
@@ -14,6 +14,7 @@ help:
 	@echo "make run      release build, then 'sva run' (the default scenario)"
 	@echo "make test     gcc and clang builds, every test, then all again under ASan+UBSan"
 	@echo "make bench    release build, then every benchmark under bench/"
+	@echo "make stress   10,000 torture seeds with the invariant checker (SEEDS=N to change)"
 	@echo "make install  install sva and its man page under PREFIX=$(PREFIX)"
 	@echo "make clean    remove $(BUILD)/"
 
@@ -51,6 +52,12 @@ test-asan: deps
 
 test: test-gcc test-clang test-asan
 	@echo "make test: gcc, clang and ASan+UBSan suites passed"
+
+SEEDS ?= 10000
+stress: deps
+	$(call configure,gcc,gcc,-DCMAKE_BUILD_TYPE=Release)
+	@$(CMAKE) --build $(BUILD)/gcc -j $(JOBS) --target sva
+	$(BUILD)/gcc/tools/sva torture --seeds $(SEEDS) --jobs $(JOBS)
 
 bench: build
 	@for b in $(BUILD)/release/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
