@@ -182,9 +182,13 @@ static void complete(struct sva_dsa *dsa, struct dsa_wq *wq, struct dsa_xlat_ctx
 		if (r == 0) {
 			dsa->st.cr_writes++;
 		} else {
+			/*
+			 * r < 0: the translation leads outside RAM (say the
+			 * submitter's own portal mapping).  A posted write there
+			 * is lost, nothing the device must halt for: a user could
+			 * stop the device for everyone.  Logged like a fault.
+			 */
 			dsa->st.cr_faults++;
-			if (r < 0)
-				dsa_halt(dsa, "completion record write to unbacked memory");
 			dsa_swerr(dsa, DSA_COMP_CRA_XLAT, (int)wq->id, d, d->completion_addr, true,
 				  in_batch, batch_index);
 		}
