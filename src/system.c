@@ -57,8 +57,11 @@ static int probe_accels(struct sva_system *sys, char *err, size_t errlen)
 
 		r = sva_idxd_probe(&sys->kernel, &ic->devices[i], &d, err, errlen);
 		if (!r) {
-			d->next = sys->kernel.idxds;
-			sys->kernel.idxds = d;
+			struct sva_idxd **tail = &sys->kernel.idxds;
+
+			while (*tail)	/* keep the configuration's order */
+				tail = &(*tail)->next;
+			*tail = d;
 		}
 	}
 	idxd_config_free(ic);

@@ -114,7 +114,9 @@ int sva_cmd_run(int argc, char **argv)
 	sys = sva_system_create_err(&cfg, err, sizeof(err));
 	if (!sys) {
 		if (err[0])
-			fprintf(stderr, "sva run: %s\n", err);
+			fprintf(stderr, "sva run: %s: $.accel_config (%s): %s\n", file ? file : "default scenario",
+				s->accel_config && s->accel_config[0] != '{' && s->accel_config[0] != '[' ?
+				s->accel_config : "inline", err);
 		else
 			fprintf(stderr, "sva run: cannot build the system: %s\n", strerror(errno));
 		if (trace)
@@ -129,7 +131,7 @@ int sva_cmd_run(int argc, char **argv)
 		sva_sim_dump_blocked(sva_system_sim(sys));
 		ret = SVA_EXIT_FAIL;
 	} else if (r == -ETIME) {
-		fprintf(stderr, "sva run: the scenario had not ended after %.3f s of virtual time\n",
+		fprintf(stderr, "sva run: the scenario had not ended after %.6f s of virtual time\n",
 			(double)sva_now(sva_system_sim(sys)) / 1e9);
 		ret = SVA_EXIT_FAIL;
 	} else if (r) {

@@ -41,15 +41,20 @@ static int get_u64(struct pctx *c, json_object *o, const char *path, uint64_t mi
 		   uint64_t *out)
 {
 	int64_t v;
+	uint64_t u;
 
 	if (!json_object_is_type(o, json_type_int))
 		return fail(c, path, "expected an integer, found %s", type_name(o));
-	errno = 0;
+	/* json-c keeps integers above INT64_MAX unsigned; int64 reads of them saturate. */
 	v = json_object_get_int64(o);
-	if (v < 0 || (uint64_t)v < min || (uint64_t)v > max || errno)
+	u = json_object_get_uint64(o);
+	if (v < 0)
 		return fail(c, path, "%lld is out of range [%llu, %llu]", (long long)v,
 			    (unsigned long long)min, (unsigned long long)max);
-	*out = (uint64_t)v;
+	if (u < min || u > max)
+		return fail(c, path, "%llu is out of range [%llu, %llu]", (unsigned long long)u,
+			    (unsigned long long)min, (unsigned long long)max);
+	*out = u;
 	return 0;
 }
 
@@ -269,7 +274,7 @@ static int parse_step(struct pctx *c, json_object *o, const char *path, struct s
 		if (!r && FIELD("verify"))
 			r = get_bool(c, v, sub, &st->verify);
 		if (!r && FIELD("pattern"))
-			r = get_u64(c, v, sub, 0, UINT64_MAX >> 1, &st->pattern);
+			r = get_u64(c, v, sub, 0, UINT64_MAX, &st->pattern);
 		if (!r && FIELD("wait")) {
 			const char *w = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 

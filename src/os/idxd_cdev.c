@@ -42,8 +42,8 @@ static void ctx_mm_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
 
 	(void)mm;
 	ctx->mm_gone = true;
-	sva_journal(idxd->k->sim, "idxd", "pid %d exiting with work on %s: abort and drain PASID %u "
-		    "before the IOMMU entry goes", ctx->pid, ctx->wq->name, ctx->pasid);
+	sva_journal(idxd->k->sim, "idxd", "pid %d exiting: abort and drain PASID %u on %s before the "
+		    "IOMMU entry goes", ctx->pid, ctx->pasid, ctx->wq->name);
 	if (ctx->wq->dedicated) {
 		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_ABORT_WQ, (uint32_t)ctx->wq->id);
 	} else {

@@ -261,8 +261,8 @@ static void check_invalidation(json_object *j)
 
 static void check_exit_in_flight(json_object *j)
 {
-	EXPECT(events(j, "exiting with work on wq0.0: abort and drain PASID", NULL) >= 3, "three exits drain wq0.0");
-	EXPECT(events(j, "exiting with work on wq0.1: abort and drain PASID", NULL) >= 1, "the dedicated WQ drained");
+	EXPECT(events(j, "exiting: abort and drain PASID", "wq0.0") >= 3, "three exits drain wq0.0");
+	EXPECT(events(j, "exiting: abort and drain PASID", "wq0.1") >= 1, "the dedicated WQ drained");
 	EXPECT(events(j, "page request PASID", "response Invalid Request") >= 1,
 	       "page requests of an exiting mm are answered Invalid");
 	EXPECT(counter(j, "kernel.pasid_allocs") == counter(j, "kernel.pasid_frees"), "every PASID freed");
