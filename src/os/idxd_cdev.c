@@ -76,6 +76,9 @@ static int wq_mmap(struct sva_file *f, struct sva_proc *p, uint64_t *addr, uint6
 {
 	struct sva_idxd_ctx *ctx = ctx_of(f);
 
+	/* The file is bound to its opener's address space: a fork child inheriting it may not use it. */
+	if (p->mm != ctx->mm)
+		return -EPERM;
 	if (len > 4096 || pgoff != 0)
 		return -EINVAL;
 	if (!(flags & SVA_MAP_SHARED))
@@ -92,6 +95,8 @@ static int64_t wq_write(struct sva_file *f, struct sva_thread *t, uint64_t va, u
 	const struct sva_timing *tm = sva_machine_timing(idxd->k->machine);
 	uint64_t done = 0;
 
+	if (t->proc->mm != ctx->mm)
+		return -EPERM;	/* the PASID is the opener's, not this process's */
 	if (len % 64)
 		return -EINVAL;
 	while (done < len) {
