@@ -199,12 +199,59 @@ static void test_memmove_with_block_on_fault_resolves_through_pri_and_iopf(void 
 	sva_system_destroy(sys);
 }
 
+/* A fork child inherits the open WQ file but must not submit with the parent's PASID. */
+struct inherit {
+	int fd;
+	int64_t mmap_rc, write_rc;
+	uint64_t buf;
+};
+
+static void inherit_child(void *arg)
+{
+	struct inherit *in = arg;
+
+	in->mmap_rc = sva_mmap(0, 4096, SVA_PROT_WRITE, SVA_MAP_SHARED, in->fd, 0);
+	in->write_rc = sva_write(in->fd, in->buf, 64);
+}
+
+static void inherit_parent(void *arg)
+{
+	struct inherit *in = arg;
+	int status;
+	int pid;
+
+	in->fd = sva_open("/dev/dsa/wq0.0", SVA_O_RDWR);
+	assert_true(in->fd >= 0);
+	in->buf = (uint64_t)sva_mmap(0, 4096, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_PRIVATE, -1, 0);
+	sva_store64(in->buf, 0);
+	pid = sva_fork(inherit_child, in);
+	assert_true(pid > 0);
+	sva_waitpid(pid, &status);
+	/* The opener itself still may. */
+	assert_true(sva_mmap(0, 4096, SVA_PROT_WRITE, SVA_MAP_SHARED, in->fd, 0) > 0);
+	sva_close(in->fd);
+}
+
+static void test_fork_child_cannot_use_the_parents_wq_file(void **state)
+{
+	struct sva_system *sys = sys_new(7);
+	struct inherit in = { 0 };
+
+	(void)state;
+	sva_system_spawn(sys, "parent", inherit_parent, &in);
+	assert_int_equal(sva_sim_run(sva_system_sim(sys)), 0);
+	assert_int_equal(in.mmap_rc, -EPERM);
+	assert_int_equal(in.write_rc, -EPERM);
+	sva_system_destroy(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memmove_through_bind_gp_fixup_enqcmd_and_ats),
 		cmocka_unit_test(test_memmove_without_bof_completes_partially_and_resubmission_finishes),
 		cmocka_unit_test(test_memmove_with_block_on_fault_resolves_through_pri_and_iopf),
+		cmocka_unit_test(test_fork_child_cannot_use_the_parents_wq_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
