@@ -437,6 +437,8 @@ struct sva_dsa *sva_dsa_create(struct sva_machine *m, const struct sva_dsa_confi
 		dsa->wq[i].id = i;
 		dsa->wq[i].group = -1;
 	}
+	/* whole sets of 4 ways */
+	dsa->cfg.atc_entries = (dsa->cfg.atc_entries + 3) & ~3u;
 	dsa->atc = calloc(dsa->cfg.atc_entries, sizeof(*dsa->atc));
 	if (!dsa->atc)
 		goto fail;

@@ -19,15 +19,42 @@
 #include "hw/dsa/dsa_internal.h"
 #include "hw/dsa/dsa_ops.h"
 
+/*
+ * The ATC is set associative, 4 ways: a translation of size 2^s for page
+ * number v lives in set hash(pasid, v, s).  A lookup probes the three
+ * page sizes; a fill evicts the least recently used way of its set.
+ */
+#define ATC_WAYS 4
+
+static unsigned atc_sets(const struct sva_dsa *dsa)
+{
+	unsigned n = dsa->cfg.atc_entries / ATC_WAYS;
+
+	return n ? n : 1;
+}
+
+static struct atc_entry *atc_set(struct sva_dsa *dsa, uint32_t pasid, uint64_t vpn, unsigned shift)
+{
+	uint64_t h = (vpn * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)pasid << 9) ^ shift;
+
+	return &dsa->atc[((h >> 32) % atc_sets(dsa)) * ATC_WAYS];
+}
+
 static struct atc_entry *atc_lookup(struct sva_dsa *dsa, uint32_t pasid, bool priv, uint64_t va)
 {
-	for (unsigned i = 0; i < dsa->cfg.atc_entries; i++) {
-		struct atc_entry *e = &dsa->atc[i];
+	static const unsigned shifts[] = { 12, 21, 30 };
 
-		if (e->valid && e->pasid == pasid && e->priv == priv &&
-		    va >= e->page && va - e->page < e->size) {
-			e->stamp = ++dsa->atc_clock;
-			return e;
+	for (unsigned k = 0; k < 3; k++) {
+		struct atc_entry *set = atc_set(dsa, pasid, va >> shifts[k], shifts[k]);
+
+		for (unsigned w = 0; w < ATC_WAYS; w++) {
+			struct atc_entry *e = &set[w];
+
+			if (e->valid && e->pasid == pasid && e->priv == priv && e->size == 1ull << shifts[k] &&
+			    va >= e->page && va - e->page < e->size) {
+				e->stamp = ++dsa->atc_clock;
+				return e;
+			}
 		}
 	}
 	return NULL;
@@ -36,13 +63,14 @@ static struct atc_entry *atc_lookup(struct sva_dsa *dsa, uint32_t pasid, bool pr
 static struct atc_entry *atc_fill(struct sva_dsa *dsa, uint32_t pasid, bool priv, uint64_t va,
 				  const struct sva_ats_xlat *x)
 {
-	struct atc_entry *v = &dsa->atc[0];
+	unsigned shift = (unsigned)__builtin_ctzll(x->size);
+	struct atc_entry *set = atc_set(dsa, pasid, va >> shift, shift), *v = &set[0];
 
-	for (unsigned i = 0; i < dsa->cfg.atc_entries; i++) {
-		struct atc_entry *e = &dsa->atc[i];
+	for (unsigned w = 0; w < ATC_WAYS; w++) {
+		struct atc_entry *e = &set[w];
 
-		if (!e->valid) {
-			v = e;
+		if (!e->valid || (e->pasid == pasid && e->priv == priv && e->page == (va & ~(x->size - 1)))) {
+			v = e;	/* a free way, or the same page (refresh) */
 			break;
 		}
 		if (e->stamp < v->stamp)
@@ -108,6 +136,24 @@ int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr, ui
 		left = len;
 	sva_machine_observe_dma(sva_machine_dma_observer(x->dsa->m), x->dsa->pci.rid, x->pasid,
 				x->priv, va, pa, left, write);
+	/*
+	 * Grow the run over following pages whose translations are physically
+	 * contiguous, so data moves in long memcpys.  Each page is translated
+	 * exactly as it would be on its own; a page that does not follow (or
+	 * is not present) just ends the run, and the operation asks for it
+	 * next.
+	 */
+	while (left < len) {
+		uint64_t npa, nleft;
+
+		if (translate(x, va + left, write, &npa, &nleft) || npa != pa + left)
+			break;
+		if (nleft > len - left)
+			nleft = len - left;
+		sva_machine_observe_dma(sva_machine_dma_observer(x->dsa->m), x->dsa->pci.rid, x->pasid,
+					x->priv, va + left, npa, nleft, write);
+		left += nleft;
+	}
 	*ptr = sva_phys_ptr(x->dsa->phys, pa, left);
 	if (!*ptr)
 		return -EIO;	/* the translation points outside RAM: a bus error */
