@@ -127,6 +127,8 @@ void sva_iommu_reg_write(struct sva_iommu_drv *drv, unsigned off, uint64_t val);
 /* sva.c: the SVA API */
 int iommu_sva_bind_device(struct sva_iommu_drv *drv, struct sva_pcidev *dev,
 			  struct sva_mm *mm, struct sva_bond **out);
+int iommu_sva_bind_device_supervisor(struct sva_iommu_drv *drv, struct sva_pcidev *dev,
+				     struct sva_mm *mm, struct sva_bond **out);
 void iommu_sva_unbind_device(struct sva_bond *bond);
 uint32_t iommu_sva_get_pasid(const struct sva_bond *bond);
 struct sva_bond *sva_bond_find(struct sva_iommu_drv *drv, uint16_t rid, uint32_t pasid);

@@ -131,8 +131,27 @@ static void domain_put(struct sva_domain *dom)
 	sva_mmdrop(mm);		/* may tear the mm down and free its PASID */
 }
 
+static int bind(struct sva_iommu_drv *drv, struct sva_pcidev *dev, struct sva_mm *mm,
+		bool supervisor, struct sva_bond **out);
+
 int iommu_sva_bind_device(struct sva_iommu_drv *drv, struct sva_pcidev *dev,
 			  struct sva_mm *mm, struct sva_bond **out)
+{
+	return bind(drv, dev, mm, false, out);
+}
+
+/*
+ * A kernel user's bind: supervisor requests enabled (SRE) in the PASID
+ * entry, so descriptors submitted with ENQCMDS and PRIV set may use it.
+ */
+int iommu_sva_bind_device_supervisor(struct sva_iommu_drv *drv, struct sva_pcidev *dev,
+				     struct sva_mm *mm, struct sva_bond **out)
+{
+	return bind(drv, dev, mm, true, out);
+}
+
+static int bind(struct sva_iommu_drv *drv, struct sva_pcidev *dev, struct sva_mm *mm,
+		bool supervisor, struct sva_bond **out)
 {
 	struct sva_iommu_devinfo *info = sva_iommu_devinfo(drv, dev);
 	struct sva_domain *dom;
@@ -161,7 +180,7 @@ int iommu_sva_bind_device(struct sva_iommu_drv *drv, struct sva_pcidev *dev,
 		domain_put(dom);
 		return -ENOMEM;
 	}
-	r = sva_pasid_entry_setup(drv, info, pasid, mm->pgd, dom->did, false);
+	r = sva_pasid_entry_setup(drv, info, pasid, mm->pgd, dom->did, supervisor);
 	if (r) {
 		free(b);
 		domain_put(dom);
