@@ -5,7 +5,7 @@ PREFIX   ?= /usr/local
 CMAKE    := cmake
 CONFIGS  := gcc clang asan
 
-.PHONY: all deps build run test test-gcc test-clang test-asan bench stress install clean help
+.PHONY: all deps build run test test-gcc test-clang test-asan bench stress fuzz install clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make test     gcc and clang builds, every test, then all again under ASan+UBSan"
 	@echo "make bench    release build, then every benchmark under bench/"
 	@echo "make stress   10,000 torture seeds with the invariant checker (SEEDS=N to change)"
+	@echo "make fuzz     ASan+UBSan build, then each libFuzzer target for FUZZ_TIME=$(FUZZ_TIME) s"
 	@echo "make install  install sva and its man page under PREFIX=$(PREFIX)"
 	@echo "make clean    remove $(BUILD)/"
 
@@ -44,7 +45,7 @@ test-clang: deps
 	cd $(BUILD)/clang && ctest --output-on-failure -j $(JOBS)
 
 test-asan: deps
-	$(call configure,asan,clang,-DCMAKE_BUILD_TYPE=Debug -DSVA_SANITIZE=ON -DSVA_BUILD_BENCH=OFF)
+	$(call configure,asan,clang,-DCMAKE_BUILD_TYPE=Debug -DSVA_SANITIZE=ON -DSVA_BUILD_BENCH=OFF -DSVA_FUZZ=ON)
 	@$(CMAKE) --build $(BUILD)/asan -j $(JOBS)
 	cd $(BUILD)/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -58,6 +59,18 @@ stress: deps
 	$(call configure,gcc,gcc,-DCMAKE_BUILD_TYPE=Release)
 	@$(CMAKE) --build $(BUILD)/gcc -j $(JOBS) --target sva
 	$(BUILD)/gcc/tools/sva torture --seeds $(SEEDS) --jobs $(JOBS)
+
+# Each fuzzer in turn on a scratch copy of its seed corpus (tests/fuzz/);
+# crashes are saved under $(BUILD)/asan/tests/fuzz/artifacts/<target>/.
+FUZZ_TIME ?= 600
+fuzz: deps
+	$(call configure,asan,clang,-DCMAKE_BUILD_TYPE=Debug -DSVA_SANITIZE=ON -DSVA_BUILD_BENCH=OFF -DSVA_FUZZ=ON)
+	@$(CMAKE) --build $(BUILD)/asan -j $(JOBS)
+	@for f in $(BUILD)/asan/tests/fuzz/fuzz_*; do \
+		[ -x "$$f" ] || continue; t=$${f##*/fuzz_}; echo "== fuzz $$t for $(FUZZ_TIME) s"; \
+		bash tests/fuzz/run_fuzzer.sh $$f tests/fuzz/corpus/$$t $(FUZZ_TIME) \
+			$(BUILD)/asan/tests/fuzz/artifacts/$$t || exit 1; \
+	done
 
 bench: build
 	@for b in $(BUILD)/release/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
