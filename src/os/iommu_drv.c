@@ -311,22 +311,30 @@ int sva_iommu_flush_range(struct sva_iommu_drv *drv, struct sva_iommu_devinfo *i
 void sva_pasid_entry_teardown(struct sva_iommu_drv *drv, struct sva_iommu_devinfo *info,
 			      uint32_t pasid, uint16_t did, bool drain)
 {
-	uint64_t pa, qw0, d[3][4], f[2][4];
+	uint64_t pa, qw0 = 0, d[3][4], f[2][4];
+	bool present = pasid_entry_pa(drv, info, pasid, false, &pa) == 0 &&
+		       sva_phys_read_u64(drv->k->phys, pa, &qw0) == 0 && (qw0 & PTE0_P);
 
-	if (pasid_entry_pa(drv, info, pasid, false, &pa) == 0 &&
-	    sva_phys_read_u64(drv->k->phys, pa, &qw0) == 0 && (qw0 & PTE0_P)) {
+	/* Present off first, then the caches, then the rest of the entry (Linux order). */
+	if (present) {
 		sva_counter_inc(drv->st.teardowns);
-		/* Present off first, then the caches, then the rest of the entry (Linux order). */
 		wr64(drv, pa, qw0 & ~PTE0_P);
-		memset(d, 0, sizeof(d));
-		d[0][0] = QI_PC | (1ull << 4) | ((uint64_t)did << 16) | ((uint64_t)pasid << 32);
-		flush_descs(f, info->dev->rid, pasid, did, 0, 1ull << 62);
-		memcpy(d[1], f, sizeof(f));
-		/* An ITE here shows in the stats; the entry is gone either way. */
-		(void)sva_qi_submit_sync(drv, (const uint64_t (*)[4])d, 3, false);
+	}
+	/*
+	 * Flush even when the entry was already off: another teardown of the
+	 * same PASID may still be waiting for its flush, and our caller frees
+	 * frames as soon as we return.  The queue is FIFO and our wait follows
+	 * every earlier descriptor, so returning means everything is flushed.
+	 */
+	memset(d, 0, sizeof(d));
+	d[0][0] = QI_PC | (1ull << 4) | ((uint64_t)did << 16) | ((uint64_t)pasid << 32);
+	flush_descs(f, info->dev->rid, pasid, did, 0, 1ull << 62);
+	memcpy(d[1], f, sizeof(f));
+	/* An ITE here shows in the stats; the entry is gone either way. */
+	(void)sva_qi_submit_sync(drv, (const uint64_t (*)[4])d, 3, false);
+	if (present)
 		for (unsigned i = 0; i < 8; i++)
 			wr64(drv, pa + 8 * i, 0);
-	}
 	if (drain) {
 		/* No page request of this PASID may outlive it (intel_iommu_drain_pasid_prq). */
 		sva_iopf_drain(drv, info->dev->rid, pasid);
