@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sva/machine.h>
 #include <sva/system.h>
+#include <sva/timing.h>
 #include <sva/trace.h>
 
 #include "scenario.h"
@@ -15,7 +17,7 @@
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sva run [FILE.json] [--seed N] [--json] [--trace FILE] [--quiet]\n"
+		"usage: sva run [FILE.json] [--seed N] [--json] [--trace FILE] [--timing FILE] [--quiet]\n"
 		"\n"
 		"Run a scenario - the built-in one, which walks through the whole SVA story,\n"
 		"or FILE.json (see docs/scenarios.md) - on the virtual clock, and report the\n"
@@ -26,6 +28,7 @@ static void run_usage(FILE *f)
 		"                 the same seed gives the same run, report and trace, byte for byte\n"
 		"  --json         print the report as one JSON document on stdout\n"
 		"  --trace FILE   write a Chrome/Perfetto trace (open it in ui.perfetto.dev)\n"
+		"  --timing FILE  timing table (JSON, see docs/calibration.md) instead of the defaults\n"
 		"  --quiet        print nothing but errors (the exit status tells)\n"
 		"  -h, --help     this text\n"
 		"\n"
@@ -40,12 +43,14 @@ int sva_cmd_run(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "timing", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_opts ro = { 0 };
 	bool json = false, quiet = false;
-	const char *trace_path = NULL, *file = NULL;
+	const char *trace_path = NULL, *file = NULL, *timing_path = NULL;
+	struct sva_timing timing;
 	struct sva_system_config cfg = { 0 };
 	struct run_result res;
 	struct scenario *s = NULL;
@@ -56,7 +61,7 @@ int sva_cmd_run(int argc, char **argv)
 	uint64_t seed = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:jt:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:jt:qT:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (!sva_parse_u64(optarg, &ro.seed)) {
@@ -74,6 +79,9 @@ int sva_cmd_run(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'T':
+			timing_path = optarg;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return SVA_EXIT_OK;
@@ -86,6 +94,11 @@ int sva_cmd_run(int argc, char **argv)
 		file = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "sva run: unexpected argument '%s' (one scenario file at most)\n", argv[optind]);
+		return SVA_EXIT_USAGE;
+	}
+	sva_timing_default(&timing);
+	if (timing_path && sva_timing_load_json(timing_path, &timing, err, sizeof(err))) {
+		fprintf(stderr, "sva run: --timing: %s\n", err);
 		return SVA_EXIT_USAGE;
 	}
 	r = file ? scenario_load(file, &s, err, sizeof(err))
@@ -124,6 +137,7 @@ int sva_cmd_run(int argc, char **argv)
 		scenario_free(s);
 		return err[0] ? SVA_EXIT_USAGE : SVA_EXIT_FAIL;
 	}
+	*sva_machine_timing(sva_system_machine(sys)) = timing;
 	ro.progress = !quiet && isatty(STDERR_FILENO);
 	r = scenario_run(s, sys, &ro, &res);
 	if (r == -EDEADLK) {

@@ -11,6 +11,7 @@
 #ifndef SVA_TIMING_H
 #define SVA_TIMING_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sva/sim.h>
@@ -32,7 +33,7 @@ struct sva_timing {
 	sva_time_t msr_write;		/* WRMSR (IA32_PASID) */
 	sva_time_t msr_read;		/* RDMSR */
 	sva_time_t tlb_flush;		/* CR3 write or INVLPG */
-	double cpu_memcpy_bw;		/* B/ns, software memcpy */
+	double cpu_memcpy_bw;		/* B/ns, one core streaming loads or stores (a memcpy pays it twice) */
 
 	/* ---- IOMMU (later layers) ---- */
 	sva_time_t iotlb_hit;
@@ -55,6 +56,22 @@ struct sva_timing {
 
 /* The defaults: a Sapphire Rapids class server, as well as we know it. */
 void sva_timing_default(struct sva_timing *t);
+
+/*
+ * The table as JSON (docs/calibration.md): an object whose members are the
+ * field names above; times are whole ns, bandwidths B/ns.  Members not in
+ * the text keep the value @t already holds (start from the defaults), and
+ * "comment" may hold a string.  On an unknown member, a wrong type, a value
+ * out of range or bad JSON, @t is unchanged, @err says which member and why
+ * (prefixed by @name or @path), and -EINVAL is returned.
+ */
+int sva_timing_parse_json(const char *text, const char *name, struct sva_timing *t, char *err, size_t errlen);
+int sva_timing_load_json(const char *path, struct sva_timing *t, char *err, size_t errlen);
+/* Every parameter, one per line, in struct order; malloc'd, NULL on ENOMEM. */
+char *sva_timing_to_json(const struct sva_timing *t);
+/* The parameters' names, in struct order (for tools listing them). */
+size_t sva_timing_nparams(void);
+const char *sva_timing_param_name(size_t i);
 
 /* Time to move @bytes at @bw bytes/ns, rounded up; 0 bytes cost nothing. */
 sva_time_t sva_timing_xfer(uint64_t bytes, double bw);
