@@ -14,6 +14,7 @@ static const struct sva_cmd commands[] = {
 	{ "run", "run a scenario (the built-in one by default) and report", sva_cmd_run },
 	{ "config", "validate or show an accel-config JSON configuration", sva_cmd_config },
 	{ "torture", "seeded random scenarios with faults, under the invariant checker", sva_cmd_torture },
+	{ "bench", "the DSA paper's experiments on the model, in virtual time", sva_cmd_bench },
 };
 
 static void usage(FILE *f)

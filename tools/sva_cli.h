@@ -23,6 +23,7 @@ struct sva_cmd {
 int sva_cmd_run(int argc, char **argv);
 int sva_cmd_torture(int argc, char **argv);
 int sva_cmd_config(int argc, char **argv);
+int sva_cmd_bench(int argc, char **argv);
 
 /* Parse a whole unsigned decimal or 0x number; false when it is not one. */
 bool sva_parse_u64(const char *s, uint64_t *out);
