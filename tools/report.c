@@ -128,6 +128,18 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 		fprintf(f, "  %s: %" PRIu64 " partial completions, %" PRIu64 " software errors\n",
 			sva_dsa_name(d->dsa), ds.page_faults_partial, ds.swerrs);
 	}
+	fprintf(f, "\nOperations\n  %-8s %-16s %10s %10s %14s\n", "device", "operation", "executed", "succeeded",
+		"bytes");
+	for (struct sva_idxd *d = k->idxds; d; d = d->next) {
+		struct sva_dsa_stats ds;
+
+		sva_dsa_stats(d->dsa, &ds);
+		for (unsigned op = 0; op < 0x21; op++)
+			if (ds.op_count[op])
+				fprintf(f, "  %-8s %-16s %10" PRIu64 " %10" PRIu64 " %14" PRIu64 "\n",
+					sva_dsa_name(d->dsa), sva_dsa_op_name(op), ds.op_count[op], ds.op_ok[op],
+					ds.op_bytes[op]);
+	}
 	fprintf(f, "  guests: %" PRIu64 " descriptors submitted, %" PRIu64 " partial completions, %" PRIu64
 		" resubmitted, %" PRIu64 " verification failures\n", r->descs_submitted, r->partials,
 		r->resubmits, r->verify_fail);
@@ -260,6 +272,22 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 		JU(x, "page_responses_invalid", ds.prs_invalid);
 		JU(x, "partial_completions", ds.page_faults_partial);
 		JU(x, "software_errors", ds.swerrs);
+		{
+			struct json_object *ops = json_object_new_object();
+
+			for (unsigned op = 0; op < 0x21; op++) {
+				struct json_object *oo;
+
+				if (!ds.op_count[op])
+					continue;
+				oo = json_object_new_object();
+				JU(oo, "executed", ds.op_count[op]);
+				JU(oo, "succeeded", ds.op_ok[op]);
+				JU(oo, "bytes", ds.op_bytes[op]);
+				json_object_object_add(ops, sva_dsa_op_name(op), oo);
+			}
+			json_object_object_add(x, "operations", ops);
+		}
 		json_object_array_add(a, x);
 	}
 	json_object_object_add(o, "devices", a);

@@ -25,7 +25,7 @@
 
 static const struct dsa_mem_ops mem_ops = { .map = dsa_mem_map };
 
-static const char *op_name(unsigned op)
+const char *sva_dsa_op_name(unsigned op)
 {
 	switch (op) {
 	case DSA_OPCODE_NOOP: return "noop";
@@ -122,7 +122,7 @@ static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat
 			break;
 		if (!x->bof || !x->faulted || attempt >= MAX_BOF_RETRIES) {
 			sva_journal(dsa->sim, dsa->name, "PASID %u %s: page fault at %#llx without block-on-fault: "
-				    "partial completion, %u bytes done", x->pasid, op_name(d.opcode),
+				    "partial completion, %u bytes done", x->pasid, sva_dsa_op_name(d.opcode),
 				    (unsigned long long)cr->fault_addr, cr->bytes_completed + (uint32_t)done);
 			dsa->st.page_faults_partial++;
 			sva_counter_inc(dsa->c_partial);
@@ -300,8 +300,19 @@ static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 	}
 	complete(dsa, wq, &x, d, cr, in_batch, 0);
 	dsa->st.completed++;
+	if (d->opcode < 0x21) {
+		unsigned code = cr->status & DSA_COMP_STATUS_MASK;
+
+		dsa->st.op_count[d->opcode]++;
+		if (code == DSA_COMP_SUCCESS || code == DSA_COMP_SUCCESS_PRED) {
+			dsa->st.op_ok[d->opcode]++;
+			if (d->opcode != DSA_OPCODE_BATCH && d->opcode != DSA_OPCODE_DRAIN &&
+			    d->opcode != DSA_OPCODE_NOOP)
+				dsa->st.op_bytes[d->opcode] += d->xfer_size;
+		}
+	}
 	if (sva_trace_enabled(dsa->sim))
-		sva_trace_complete(dsa->sim, eng->track, "dsa", op_name(d->opcode), t0,
+		sva_trace_complete(dsa->sim, eng->track, "dsa", sva_dsa_op_name(d->opcode), t0,
 				   sva_now(dsa->sim) - t0,
 				   (struct sva_trace_arg[]){ SVA_TARG_U("wq", wq->id), SVA_TARG_U("pasid", d->pasid),
 							     SVA_TARG_U("size", d->xfer_size),
