@@ -144,6 +144,12 @@ void sva_system_destroy(struct sva_system *sys)
 {
 	if (!sys)
 		return;
+	/*
+	 * Threads still blocked (a run stopped early) wait on kernel objects
+	 * that are about to go: forget them first, while those still exist.
+	 */
+	sva_procs_forget_tasks(&sys->kernel);
+	sva_sim_free_tasks(sys->sim);
 	sva_kernel_fini(&sys->kernel);
 	sva_machine_destroy(sys->machine);
 	sva_trace_close(sys->sim);

@@ -178,6 +178,13 @@ int sva_task_join(struct sva_sim *sim, struct sva_task *t);
  */
 int sva_task_kill(struct sva_sim *sim, struct sva_task *t);
 
+/*
+ * Free every task that is not a daemon, wherever it stands, while the
+ * objects it waits on still exist (tearing down a system that stopped
+ * mid-run).  Daemons are left to the objects that own them.
+ */
+void sva_sim_free_tasks(struct sva_sim *sim);
+
 void sva_sleep(struct sva_sim *sim, sva_time_t ns);
 void sva_sleep_until(struct sva_sim *sim, sva_time_t when);
 /* Let other tasks ready at this instant run first. */

@@ -478,3 +478,14 @@ void sva_procs_free_all(struct sva_kernel *k)
 		proc_free(p);
 	}
 }
+
+void sva_procs_forget_tasks(struct sva_kernel *k)
+{
+	for (struct sva_proc *p = k->procs; p; p = p->next)
+		for (struct sva_thread *t = p->threads; t; t = t->next) {
+			if (t->task)
+				sva_task_set_data(t->task, NULL);
+			t->task = NULL;
+			t->intr_wq = NULL;
+		}
+}

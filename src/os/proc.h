@@ -160,6 +160,8 @@ struct sva_file *sva_fd_get(struct sva_proc *p, int fd);
 /* The mm's PASID, allocated on first request (iommu_sva's mm_get_pasid). */
 int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid);
 
+/* Drop every thread's task pointer (their tasks are being freed). */
+void sva_procs_forget_tasks(struct sva_kernel *k);
 /* Free every process (kernel shutdown). */
 void sva_procs_free_all(struct sva_kernel *k);
 

@@ -418,6 +418,25 @@ void sva_tasks_free_all(struct sva_sim *sim)
 	}
 }
 
+void sva_sim_free_tasks(struct sva_sim *sim)
+{
+	struct sva_task *t = sim->all_tasks;
+
+	while (t) {
+		struct sva_task *next = t->all_next;
+
+		if (!t->daemon && t != sim->current) {
+			if (t->state == SVA_TASK_BLOCKED)
+				sim->nr_blocked--;
+			if (t->state != SVA_TASK_DONE)
+				sim->counts.tasks_live--;
+			task_unhook(sim, t);
+			task_free(sim, t);
+		}
+		t = next;
+	}
+}
+
 int sva_task_kill(struct sva_sim *sim, struct sva_task *t)
 {
 	if (!t || t == sim->current || t->state == SVA_TASK_DONE)
