@@ -143,6 +143,8 @@ static bool key_allowed(enum step_kind k, const char *key)
 
 	if (!strcmp(key, "do") || !strcmp(key, "comment"))
 		return true;
+	if (n == 0)
+		return false;	/* "" would match everywhere (and never advance) */
 	for (const char *p = list; (p = strstr(p, key)); p += n)
 		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
 			return true;

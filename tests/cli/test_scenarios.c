@@ -409,6 +409,8 @@ static const struct {
 	{ PROC("{\"do\":\"mmap\",\"as\":\"x\",\"size\":4096,\"wq\":\"q\"}"), 0,
 	  ": $.processes[0].main[0]: \"wq\" is not a field of this step (fields: as size prot shared)" },
 	{ PROC("{\"do\":\"join\",\"x\":1}"), 0, ": $.processes[0].main[0]: \"x\" is not a field of this step (fields: none)" },
+	/* an empty key once looped forever (found by fuzz.scenario) */
+	{ PROC("{\"do\":\"sleep\",\"\":1}"), 0, ": $.processes[0].main[0]: \"\" is not a field of this step (fields: ns)" },
 	/* out-of-range numbers */
 	{ "{\"seed\": -1, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0, ": $.seed: -1 is out of range [0, 9223372036854775807]" },
 	{ "{\"machine\": {\"cpus\": 0}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0, ": $.machine.cpus: 0 is out of range [1, 256]" },
