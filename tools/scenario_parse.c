@@ -519,8 +519,10 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 			return fail(c, "$.iommu", "expected an object (iotlb_sets, iotlb_ways, prq_overflow)");
 		json_object_object_foreach(v, key2, val2) {
 			(void)val2;
-			if (strcmp(key2, "iotlb_sets") && strcmp(key2, "iotlb_ways") && strcmp(key2, "prq_overflow"))
-				return fail(c, "$.iommu", "\"%s\" is not an iommu field (iotlb_sets, iotlb_ways, prq_overflow)", key2);
+			if (strcmp(key2, "iotlb_sets") && strcmp(key2, "iotlb_ways") && strcmp(key2, "prq_overflow") &&
+			    strcmp(key2, "prq_limit"))
+				return fail(c, "$.iommu", "\"%s\" is not an iommu field (iotlb_sets, iotlb_ways, "
+					    "prq_overflow, prq_limit)", key2);
 		}
 		if (json_object_object_get_ex(v, "iotlb_sets", &m)) {
 			if ((r = get_u64(c, m, "$.iommu.iotlb_sets", 1, 4096, &x)))
@@ -531,6 +533,11 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 			if ((r = get_u64(c, m, "$.iommu.iotlb_ways", 1, 64, &x)))
 				return r;
 			s->iommu.iotlb_ways = (unsigned)x;
+		}
+		if (json_object_object_get_ex(v, "prq_limit", &m)) {
+			if ((r = get_u64(c, m, "$.iommu.prq_limit", 1, 127, &x)))
+				return r;
+			s->iommu.prq_limit = (unsigned)x;
 		}
 		if (json_object_object_get_ex(v, "prq_overflow", &m)) {
 			const char *p = json_object_is_type(m, json_type_string) ? json_object_get_string(m) : "";

@@ -241,12 +241,18 @@ char *torture_scenario(uint64_t seed)
 	if (chance(&s, 15))	/* out of memory in a fault */
 		ADD(machine, "frames", INT(600 + below(&s, 1500)));
 	ADD(root, "machine", machine);
+	iommu = OBJ();
 	if (chance(&s, 30)) {	/* IOTLB capacity pressure */
-		iommu = OBJ();
 		ADD(iommu, "iotlb_sets", INT(1 + below(&s, 4)));
 		ADD(iommu, "iotlb_ways", INT(1 + below(&s, 4)));
-		ADD(root, "iommu", iommu);
 	}
+	if (chance(&s, 25)) {	/* page request queue overflow */
+		static const char *const pol[] = { "success", "invalid", "drop" };
+
+		ADD(iommu, "prq_limit", INT(1 + below(&s, 3)));
+		ADD(iommu, "prq_overflow", STR(pol[below(&s, 3)]));
+	}
+	ADD(root, "iommu", iommu);
 	faults = OBJ();
 	if (chance(&s, 20))	/* page response failures */
 		ADD(faults, "iopf_response_failures", INT(1 + below(&s, 3)));

@@ -106,6 +106,11 @@ struct sva_iommu_config {
 	unsigned pasid_cache_entries;	/* 0 = 64 (direct-mapped by PASID) */
 	unsigned nr_fault_records;	/* 0 = 8 */
 	enum sva_prq_overflow prq_overflow;
+	/*
+	 * Fault injection: treat the page request queue as full once it holds
+	 * this many requests (0 = only when the ring is really full).
+	 */
+	unsigned prq_limit;
 	sva_time_t devtlb_timeout;	/* ATS invalidation completion time-out; 0 = 1 ms */
 	const struct sva_iommu_irq_ops *irq;
 	void *irq_ctx;

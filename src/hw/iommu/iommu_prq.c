@@ -50,7 +50,9 @@ int sva_iommu_page_request(struct sva_pcidev *dev, uint32_t pasid, bool priv,
 	sva_counter_inc(iommu->c_page_requests);
 	size = prq_size(iommu);
 	if (!iommu->pqa || (iommu->prs & SVA_PRS_PRO) ||
-	    (iommu->pqt + PRQ_DESC_SIZE) % size == iommu->pqh) {
+	    (iommu->pqt + PRQ_DESC_SIZE) % size == iommu->pqh ||
+	    (iommu->cfg.prq_limit &&
+	     ((iommu->pqt + size - iommu->pqh) % size) / PRQ_DESC_SIZE >= iommu->cfg.prq_limit)) {
 		raise = !(iommu->prs & (SVA_PRS_PPR | SVA_PRS_PRO));
 		iommu->prs |= SVA_PRS_PRO;
 		iommu->st.prq_overflows++;
