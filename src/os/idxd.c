@@ -45,6 +45,12 @@ int sva_idxd_cmd(struct sva_idxd *idxd, unsigned cmd, uint32_t operand)
 	uint32_t sts;
 	int spins = 0;
 
+	/*
+	 * The device takes one command at a time and ignores a second one
+	 * written while the first runs: without this lock a drain could be
+	 * dropped and its caller would read another command's status.
+	 */
+	sva_mutex_lock(sim, &idxd->cmd_lock);
 	wr(idxd, SVA_DSA_CMD, (uint64_t)((cmd << 20) | (operand & 0xfffff)), 4);
 	for (;;) {
 		sts = (uint32_t)rd(idxd, SVA_DSA_CMDSTS);
@@ -54,10 +60,13 @@ int sva_idxd_cmd(struct sva_idxd *idxd, unsigned cmd, uint32_t operand)
 			sva_sleep(sim, 200);	/* poll, as idxd_cmd_exec waits */
 		} else {
 			settle(idxd->k);
-			if (++spins > 1000)
+			if (++spins > 1000) {
+				sva_mutex_unlock(sim, &idxd->cmd_lock);
 				return -ETIMEDOUT;
+			}
 		}
 	}
+	sva_mutex_unlock(sim, &idxd->cmd_lock);
 	return (int)(sts & 0xff);
 }
 
@@ -191,7 +200,7 @@ static int apply(struct sva_idxd *idxd, const struct idxd_cfg_device *dev, char 
 		}
 		kw->enabled = true;
 		kw->portal = sva_dsa_portal(idxd->dsa, (unsigned)w->id, true, false);
-		if (kw->user) {
+		if (kw->user && !kw->cdev.open) {
 			r = sva_idxd_cdev_add(idxd, kw);
 			if (r) {
 				snprintf(err, errlen, "dsa%d/%s: cannot create /dev/dsa/%s", idxd->id,
@@ -215,6 +224,7 @@ int sva_idxd_probe(struct sva_kernel *k, const struct idxd_cfg_device *dev,
 	idxd->k = k;
 	idxd->id = dev->id;
 	sva_waitq_init(&idxd->irq_wq);
+	sva_mutex_init(&idxd->cmd_lock);
 	for (unsigned v = 0; v < 16; v++)
 		sva_waitq_init(&idxd->completion_wq[v]);
 	snprintf(name, sizeof(name), "dsa%d", dev->id);
@@ -242,8 +252,12 @@ int sva_idxd_probe(struct sva_kernel *k, const struct idxd_cfg_device *dev,
 		if (r)
 			snprintf(err, errlen, "%s: IOMMU probe failed: %s", name, strerror(-r));
 	}
-	if (!r)
+	if (!r) {
+		idxd->cfg = *dev;
+		for (unsigned i = 0; i < idxd->cfg.nr_wqs; i++)
+			idxd->cfg.wqs[i].name = idxd->cfg.wqs[i].driver_name = NULL;
 		r = apply(idxd, dev, err, errlen);
+	}
 	if (r) {
 		sva_idxd_remove(idxd);
 		return r;
@@ -265,4 +279,30 @@ void sva_idxd_remove(struct sva_idxd *idxd)
 		sva_iommu_release_device(k->iommu, sva_dsa_pcidev(idxd->dsa));
 	sva_dsa_destroy(idxd->dsa);
 	free(idxd);
+}
+
+int sva_idxd_reset(struct sva_idxd *idxd)
+{
+	char err[256];
+	int r;
+
+	idxd->resets++;
+	sva_journal(idxd->k->sim, "idxd", "dsa%d: reset with work in flight; configuration applied again",
+		    idxd->id);
+	r = sva_idxd_cmd(idxd, SVA_DSA_CMD_RESET_DEVICE, 0);
+	if (r)
+		return -EIO;
+	for (unsigned i = 0; i < 16; i++)
+		idxd->wqs[i].enabled = false;
+	r = apply(idxd, &idxd->cfg, err, sizeof(err));
+	if (r)
+		return r;
+	for (unsigned i = 0; i < 16; i++) {
+		struct sva_idxd_wq *wq = &idxd->wqs[i];
+
+		if (wq->enabled && wq->dedicated && wq->owner &&
+		    (r = sva_idxd_wq_set_pasid(wq, wq->owner_pasid, true)))
+			return r;
+	}
+	return 0;
 }

@@ -33,6 +33,7 @@ struct sva_idxd_wq {
 	uint64_t portal;		/* limited portal, MSI-X page */
 	struct sva_chardev cdev;
 	struct sva_proc *owner;		/* dedicated WQ: the one process that has it open */
+	uint32_t owner_pasid;		/* ... and the PASID in its WQCFG */
 	unsigned opens;
 };
 
@@ -69,6 +70,9 @@ struct sva_idxd {
 	uint64_t swerr_last[4];
 	struct sva_counter *c_swerr, *c_opens, *c_drains, *c_irqs, *c_write_submits;
 	char err[256];			/* last error, for messages */
+	struct idxd_cfg_device cfg;	/* what was applied (strings dropped), for a reset */
+	struct sva_mutex cmd_lock;	/* one command at a time (idxd's cmd_lock) */
+	uint64_t resets;
 	struct sva_idxd *next;
 };
 
@@ -82,6 +86,14 @@ void sva_idxd_remove(struct sva_idxd *idxd);
 
 /* Register /dev/dsa/<wq> (idxd_cdev.c). */
 int sva_idxd_cdev_add(struct sva_idxd *idxd, struct sva_idxd_wq *wq);
+
+/*
+ * Reset the device with work in flight and bring it back: what is queued
+ * is aborted, the configuration applied again, dedicated WQs get their
+ * owners' PASIDs back.  Open files stay valid.  0 or -errno.
+ */
+int sva_idxd_reset(struct sva_idxd *idxd);
+int sva_idxd_wq_set_pasid(struct sva_idxd_wq *wq, uint32_t pasid, bool enable);
 
 /* Issue a device command and wait for it; returns the CMDSTS error code (0 = ok) or -errno. */
 int sva_idxd_cmd(struct sva_idxd *idxd, unsigned cmd, uint32_t operand);

@@ -53,7 +53,7 @@ static void ctx_mm_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
 
 static const struct sva_mmu_notifier_ops ctx_mn_ops = { .release = ctx_mm_release };
 
-static int set_dedicated_pasid(struct sva_idxd_wq *wq, uint32_t pasid, bool enable)
+int sva_idxd_wq_set_pasid(struct sva_idxd_wq *wq, uint32_t pasid, bool enable)
 {
 	struct sva_idxd *idxd = wq->idxd;
 	uint64_t off = SVA_DSA_WQCFG_OFF + 32ull * (unsigned)wq->id + 8;
@@ -149,7 +149,7 @@ static void wq_release(struct sva_file *f, struct sva_proc *p)
 	else
 		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_PASID, ctx->pasid);
 	if (wq->dedicated && wq->owner == ctx->proc) {
-		(void)set_dedicated_pasid(wq, 0, false);
+		(void)sva_idxd_wq_set_pasid(wq, 0, false);
 		wq->owner = NULL;
 	}
 	if (sva_trace_enabled(idxd->k->sim))
@@ -201,7 +201,7 @@ static int wq_open(struct sva_chardev *cdev, struct sva_proc *p, struct sva_file
 	ctx->file = (struct sva_file){ .ops = &wq_fops, .private_data = ctx, .refs = 1 };
 	snprintf(ctx->file.name, sizeof(ctx->file.name), "%s", wq->name);
 	if (wq->dedicated) {
-		r = set_dedicated_pasid(wq, ctx->pasid, true);
+		r = sva_idxd_wq_set_pasid(wq, ctx->pasid, true);
 		if (r) {
 			sva_mmu_notifier_unregister(p->mm, &ctx->mn);
 			iommu_sva_unbind_device(ctx->bond);
@@ -209,6 +209,7 @@ static int wq_open(struct sva_chardev *cdev, struct sva_proc *p, struct sva_file
 			return r;
 		}
 		wq->owner = p;
+		wq->owner_pasid = ctx->pasid;
 	}
 	sva_mmgrab(ctx->mm);
 	wq->opens++;

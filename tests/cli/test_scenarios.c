@@ -403,7 +403,7 @@ static const struct {
 	{ "{\"faults\": {\"x\": 1}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
 	  ": $.faults: \"x\" is not a fault (iopf_response_failures, time_limit_ns)" },
 	{ "{\"iommu\": {\"x\": 1}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
-	  ": $.iommu: \"x\" is not an iommu field (iotlb_sets, iotlb_ways, prq_overflow)" },
+	  ": $.iommu: \"x\" is not an iommu field (iotlb_sets, iotlb_ways, prq_overflow, prq_limit)" },
 	{ "{\"processes\":[{\"name\":\"p\",\"main\":[],\"extra\":1}]}", 0,
 	  ": $.processes[0]: \"extra\" is not a field of a process (name, start_ns, main, threads)" },
 	{ PROC("{\"do\":\"mmap\",\"as\":\"x\",\"size\":4096,\"wq\":\"q\"}"), 0,
