@@ -560,8 +560,11 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 			return fail(c, "$.faults", "expected an object (iopf_response_failures, time_limit_ns)");
 		json_object_object_foreach(v, key2, val2) {
 			(void)val2;
-			if (strcmp(key2, "iopf_response_failures") && strcmp(key2, "time_limit_ns"))
+			if (strcmp(key2, "iopf_response_failures") && strcmp(key2, "time_limit_ns") &&
+			    strcmp(key2, "device_reset_at_ns") && strcmp(key2, "irq_lost_every") &&
+			    strcmp(key2, "irq_spurious_every") && strcmp(key2, "poll_limit_ns"))
 				return fail(c, "$.faults", "\"%s\" is not a fault (iopf_response_failures, "
+					    "device_reset_at_ns, irq_lost_every, irq_spurious_every, poll_limit_ns, "
 					    "time_limit_ns)", key2);
 		}
 		if (json_object_object_get_ex(v, "iopf_response_failures", &m)) {
@@ -569,6 +572,22 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 				return r;
 			s->iopf_failures = (unsigned)x;
 		}
+		if (json_object_object_get_ex(v, "device_reset_at_ns", &m) &&
+		    (r = get_u64(c, m, "$.faults.device_reset_at_ns", 1, 3600ull * SVA_SEC, &s->reset_at)))
+			return r;
+		if (json_object_object_get_ex(v, "irq_lost_every", &m)) {
+			if ((r = get_u64(c, m, "$.faults.irq_lost_every", 1, 1000000, &x)))
+				return r;
+			s->irq_lost_every = (unsigned)x;
+		}
+		if (json_object_object_get_ex(v, "irq_spurious_every", &m)) {
+			if ((r = get_u64(c, m, "$.faults.irq_spurious_every", 1, 1000000, &x)))
+				return r;
+			s->irq_spurious_every = (unsigned)x;
+		}
+		if (json_object_object_get_ex(v, "poll_limit_ns", &m) &&
+		    (r = get_u64(c, m, "$.faults.poll_limit_ns", 1000, 3600ull * SVA_SEC, &s->poll_limit)))
+			return r;
 		if (json_object_object_get_ex(v, "time_limit_ns", &m)) {
 			if ((r = get_u64(c, m, "$.faults.time_limit_ns", 1000, 3600ull * SVA_SEC, &s->time_limit)))
 				return r;

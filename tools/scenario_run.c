@@ -16,6 +16,7 @@
 
 #include <linux/idxd.h>
 
+#include <sva/dsa.h>
 #include <sva/guest.h>
 #include <sva/system.h>
 
@@ -322,7 +323,7 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 				return;
 			if (status)
 				break;
-			if (waited >= POLL_LIMIT) {
+			if (waited >= (ps->run->s->poll_limit ? ps->run->s->poll_limit : POLL_LIMIT)) {
 				step_error(ps, st, "no completion record after %llu ns",
 					   (unsigned long long)waited);
 				return;
@@ -732,6 +733,15 @@ static void proc_main(void *arg)
 		sva_nanosleep(1000);
 }
 
+/* The fault plan's device reset, from a kernel task at its time. */
+static void reset_fault(void *arg)
+{
+	struct run *run = arg;
+
+	sva_sleep_until(run->k->sim, run->s->reset_at);
+	(void)sva_idxd_reset(run->k->idxds);
+}
+
 int scenario_run(const struct scenario *s, struct sva_system *sys, const struct run_opts *o,
 		 struct run_result *res)
 {
@@ -746,6 +756,13 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	memset(res, 0, sizeof(*res));
 	if (run.k->iommu)
 		run.k->iommu->inject_resp_failure = s->iopf_failures;
+	for (struct sva_idxd *d = run.k->idxds; d; d = d->next)
+		sva_dsa_inject_irq_faults(d->dsa, s->irq_lost_every, s->irq_spurious_every);
+	if (s->reset_at && run.k->idxds &&
+	    !sva_task_spawn(sim, "reset-fault", reset_fault, &run, &(struct sva_task_attr){ .detached = true })) {
+		r = -ENOMEM;
+		goto out;
+	}
 	for (unsigned i = 0; i < s->nprocs; i++) {
 		ps[i] = (struct pstate){ .run = &run, .sp = &s->procs[i] };
 		ps[i].rec = new_record(&run, s->procs[i].name, 0);

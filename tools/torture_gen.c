@@ -256,6 +256,13 @@ char *torture_scenario(uint64_t seed)
 	faults = OBJ();
 	if (chance(&s, 20))	/* page response failures */
 		ADD(faults, "iopf_response_failures", INT(1 + below(&s, 3)));
+	if (chance(&s, 15))	/* device reset with work in flight */
+		ADD(faults, "device_reset_at_ns", INT(10000 + below(&s, 400000)));
+	if (chance(&s, 15))	/* lost interrupts, found again later */
+		ADD(faults, "irq_lost_every", INT(1 + below(&s, 4)));
+	if (chance(&s, 15))	/* spurious interrupts */
+		ADD(faults, "irq_spurious_every", INT(1 + below(&s, 4)));
+	ADD(faults, "poll_limit_ns", INT(2000000));
 	ADD(faults, "time_limit_ns", INT(2 * 1000000000ll));
 	ADD(root, "faults", faults);
 	for (unsigned p = 0; p < nprocs; p++) {

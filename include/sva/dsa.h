@@ -105,9 +105,13 @@ struct sva_dsa_stats {
 	uint64_t batches, batch_descs, bytes;
 	uint64_t atc_hits, atc_misses, atc_invalidations, page_requests, page_faults_partial;
 	uint64_t prs_success, prs_invalid, prs_failure, cr_writes, cr_faults, interrupts, swerrs;
+	uint64_t interrupts_lost, interrupts_spurious;	/* injected */
 	/* by opcode (DSA 1.0 opcodes are below 0x21): executed, succeeded, bytes of the successful ones */
 	uint64_t op_count[0x21], op_ok[0x21], op_bytes[0x21];
 };
+
+/* Fault injection: lose every @drop_every-th interrupt, duplicate every @spurious_every-th (0: never). */
+void sva_dsa_inject_irq_faults(struct sva_dsa *dsa, unsigned drop_every, unsigned spurious_every);
 
 /* "memmove", "batch", ... for an opcode; "unknown" otherwise. */
 const char *sva_dsa_op_name(unsigned opcode);

@@ -67,6 +67,12 @@ int sva_idxd_cmd(struct sva_idxd *idxd, unsigned cmd, uint32_t operand)
 		}
 	}
 	sva_mutex_unlock(sim, &idxd->cmd_lock);
+	/* A software error whose interrupt was lost is noticed here at the latest. */
+	if ((rd(idxd, SVA_DSA_INTCAUSE) & 1) && !(idxd->irq_pending & 1)) {
+		idxd->irq_pending |= 1;
+		sva_counter_inc(idxd->c_irq_recovered);
+		sva_wake_all(sim, &idxd->irq_wq);
+	}
 	return (int)(sts & 0xff);
 }
 
@@ -92,10 +98,22 @@ static void irq_thread(void *arg)
 		while (!idxd->irq_pending)
 			sva_wait(sim, &idxd->irq_wq);
 		pending = idxd->irq_pending;
+		/*
+		 * An interrupt can be lost on the way, but its cause stays latched
+		 * in INTCAUSE: any interrupt (and any command, see sva_idxd_cmd)
+		 * makes the handler look, so a lost one is found at the next.
+		 */
+		if (!(pending & 1) && (rd(idxd, SVA_DSA_INTCAUSE) & 1)) {
+			pending |= 1;
+			sva_counter_inc(idxd->c_irq_recovered);
+		}
 		idxd->irq_pending = 0;
 		sva_counter_inc(idxd->c_irqs);
 		if (pending & 1) {
 			uint64_t cause = rd(idxd, SVA_DSA_INTCAUSE);
+
+			if (!cause)
+				sva_counter_inc(idxd->c_irq_spurious);
 
 			if (cause & 1) {	/* software error */
 				for (unsigned i = 0; i < 4; i++)
@@ -244,6 +262,8 @@ int sva_idxd_probe(struct sva_kernel *k, const struct idxd_cfg_device *dev,
 	idxd->c_drains = sva_stat_counter(k->sim, "idxd.pasid_drains");
 	idxd->c_irqs = sva_stat_counter(k->sim, "idxd.interrupts");
 	idxd->c_write_submits = sva_stat_counter(k->sim, "idxd.write_submissions");
+	idxd->c_irq_spurious = sva_stat_counter(k->sim, "idxd.spurious_interrupts");
+	idxd->c_irq_recovered = sva_stat_counter(k->sim, "idxd.lost_interrupts_recovered");
 	idxd->irq_task = sva_task_spawn(k->sim, "idxd-irq", irq_thread, idxd,
 					&(struct sva_task_attr){ .detached = true, .daemon = true });
 	r = idxd->irq_task ? 0 : -ENOMEM;

@@ -401,7 +401,7 @@ static const struct {
 	{ "{\"machine\": {\"gpus\": 3}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
 	  ": $.machine: \"gpus\" is not a machine field (cpus, ram_mb, pasid_max, frames)" },
 	{ "{\"faults\": {\"x\": 1}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
-	  ": $.faults: \"x\" is not a fault (iopf_response_failures, time_limit_ns)" },
+	  ": $.faults: \"x\" is not a fault (iopf_response_failures, device_reset_at_ns, irq_lost_every, irq_spurious_every, poll_limit_ns, time_limit_ns)" },
 	{ "{\"iommu\": {\"x\": 1}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
 	  ": $.iommu: \"x\" is not an iommu field (iotlb_sets, iotlb_ways, prq_overflow, prq_limit)" },
 	{ "{\"processes\":[{\"name\":\"p\",\"main\":[],\"extra\":1}]}", 0,

@@ -29,8 +29,24 @@ enum {
 void dsa_raise_irq(struct sva_dsa *dsa, unsigned vector)
 {
 	dsa->st.interrupts++;
+	/* Fault injection: every n-th message is lost on the way; causes stay latched. */
+	if (dsa->irq_drop_every && ++dsa->irq_seq % dsa->irq_drop_every == 0) {
+		dsa->st.interrupts_lost++;
+		return;
+	}
 	if (dsa->cfg.irq && vector < dsa->cfg.nr_vectors)
 		dsa->cfg.irq(dsa->cfg.irq_ctx, vector);
+	/* ... and every n-th one arrives twice, the second time for nothing. */
+	if (dsa->irq_spurious_every && dsa->st.interrupts % dsa->irq_spurious_every == 0 && dsa->cfg.irq) {
+		dsa->st.interrupts_spurious++;
+		dsa->cfg.irq(dsa->cfg.irq_ctx, 0);
+	}
+}
+
+void sva_dsa_inject_irq_faults(struct sva_dsa *dsa, unsigned drop_every, unsigned spurious_every)
+{
+	dsa->irq_drop_every = drop_every;
+	dsa->irq_spurious_every = spurious_every;
 }
 
 void dsa_swerr(struct sva_dsa *dsa, unsigned code, int wq, const struct dsa_hw_desc *d,
@@ -104,6 +120,7 @@ static unsigned enable_wq(struct sva_dsa *dsa, unsigned id)
 		return CMDERR_WQ_XFER;
 	if (wq->group < 0 || !dsa->grp[wq->group].eng_mask)
 		return CMDERR_CONFIG;
+	assert(wq->count == 0 && "a disabled WQ holds no descriptors");
 	free(wq->ring);
 	wq->ring = calloc(wq->size, sizeof(*wq->ring));
 	if (!wq->ring)
@@ -133,10 +150,13 @@ static void drain(struct sva_dsa *dsa, int wq, bool by_pasid, uint32_t pasid)
 
 static void reset_device(struct sva_dsa *dsa)
 {
+	/* Stop accepting first, so nothing slips in while the rest drains. */
 	for (unsigned i = 0; i < dsa->cfg.nr_wqs; i++) {
-		dsa_wq_abort(dsa, (int)i, false, 0);
-		drain(dsa, (int)i, false, 0);
 		dsa->wq[i].enabled = false;
+		dsa_wq_abort(dsa, (int)i, false, 0);
+	}
+	drain(dsa, -1, false, 0);
+	for (unsigned i = 0; i < dsa->cfg.nr_wqs; i++) {
 		memset(dsa->wq[i].cfg, 0, sizeof(dsa->wq[i].cfg));
 		dsa->wq[i].group = -1;
 	}

@@ -115,6 +115,8 @@ struct sva_dsa {
 	struct sva_waitq pri_wq;
 
 	struct sva_dsa_stats st;
+	unsigned irq_drop_every, irq_spurious_every;	/* fault injection */
+	uint64_t irq_seq;
 	struct sva_counter *c_submitted, *c_accepted, *c_retried, *c_completed, *c_bytes,
 			   *c_atc_hits, *c_atc_misses, *c_prs, *c_partial, *c_swerr;
 	struct sva_hist *h_latency;
