@@ -37,7 +37,9 @@ static struct atc_entry *atc_set(struct sva_dsa *dsa, uint32_t pasid, uint64_t v
 {
 	uint64_t h = (vpn * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)pasid << 9) ^ shift;
 
-	return &dsa->atc[((h >> 32) % atc_sets(dsa)) * ATC_WAYS];
+	unsigned n = atc_sets(dsa);
+
+	return &dsa->atc[((n & (n - 1)) ? (h >> 32) % n : (h >> 32) & (n - 1)) * ATC_WAYS];
 }
 
 static struct atc_entry *atc_lookup(struct sva_dsa *dsa, uint32_t pasid, bool priv, uint64_t va)

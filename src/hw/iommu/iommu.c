@@ -206,7 +206,10 @@ static unsigned iotlb_set(const struct sva_iommu *iommu, uint32_t pasid, uint64_
 {
 	uint64_t h = (vpn * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)pasid << 7) ^ shift;
 
-	return (unsigned)((h >> 32) % iommu->cfg.iotlb_sets);
+	unsigned n = iommu->cfg.iotlb_sets;
+
+	/* A mask when the set count is a power of two (the default): no division on the hot path. */
+	return (unsigned)((n & (n - 1)) ? (h >> 32) % n : (h >> 32) & (n - 1));
 }
 
 static struct iotlb_entry *iotlb_lookup(struct sva_iommu *iommu, uint16_t did, uint32_t pasid,
