@@ -70,6 +70,7 @@ struct scenario {
 	unsigned iopf_failures;		/* answer this many page request groups with Response Failure */
 	sva_time_t time_limit;		/* the run fails if it has not ended by then; 0 = 10 s */
 	sva_time_t reset_at;		/* reset the first device then (with recovery); 0 = never */
+	sva_time_t halt_at;		/* halt the first device then (the driver recovers it) */
 	unsigned irq_lost_every, irq_spurious_every;
 	sva_time_t poll_limit;		/* give up on a completion record after this; 0 = 50 ms */
 	struct scn_proc *procs;

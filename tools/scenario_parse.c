@@ -562,10 +562,11 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 			(void)val2;
 			if (strcmp(key2, "iopf_response_failures") && strcmp(key2, "time_limit_ns") &&
 			    strcmp(key2, "device_reset_at_ns") && strcmp(key2, "irq_lost_every") &&
+			    strcmp(key2, "device_halt_at_ns") &&
 			    strcmp(key2, "irq_spurious_every") && strcmp(key2, "poll_limit_ns"))
 				return fail(c, "$.faults", "\"%s\" is not a fault (iopf_response_failures, "
-					    "device_reset_at_ns, irq_lost_every, irq_spurious_every, poll_limit_ns, "
-					    "time_limit_ns)", key2);
+					    "device_reset_at_ns, device_halt_at_ns, irq_lost_every, irq_spurious_every, "
+					    "poll_limit_ns, time_limit_ns)", key2);
 		}
 		if (json_object_object_get_ex(v, "iopf_response_failures", &m)) {
 			if ((r = get_u64(c, m, "$.faults.iopf_response_failures", 0, 1000000, &x)))
@@ -574,6 +575,9 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 		}
 		if (json_object_object_get_ex(v, "device_reset_at_ns", &m) &&
 		    (r = get_u64(c, m, "$.faults.device_reset_at_ns", 1, 3600ull * SVA_SEC, &s->reset_at)))
+			return r;
+		if (json_object_object_get_ex(v, "device_halt_at_ns", &m) &&
+		    (r = get_u64(c, m, "$.faults.device_halt_at_ns", 1, 3600ull * SVA_SEC, &s->halt_at)))
 			return r;
 		if (json_object_object_get_ex(v, "irq_lost_every", &m)) {
 			if ((r = get_u64(c, m, "$.faults.irq_lost_every", 1, 1000000, &x)))

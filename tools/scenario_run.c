@@ -742,6 +742,15 @@ static void reset_fault(void *arg)
 	(void)sva_idxd_reset(run->k->idxds);
 }
 
+/* ... and its fatal device error: the driver notices and recovers by itself. */
+static void halt_fault(void *arg)
+{
+	struct run *run = arg;
+
+	sva_sleep_until(run->k->sim, run->s->halt_at);
+	sva_dsa_inject_halt(run->k->idxds->dsa);
+}
+
 int scenario_run(const struct scenario *s, struct sva_system *sys, const struct run_opts *o,
 		 struct run_result *res)
 {
@@ -760,6 +769,11 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 		sva_dsa_inject_irq_faults(d->dsa, s->irq_lost_every, s->irq_spurious_every);
 	if (s->reset_at && run.k->idxds &&
 	    !sva_task_spawn(sim, "reset-fault", reset_fault, &run, &(struct sva_task_attr){ .detached = true })) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (s->halt_at && run.k->idxds &&
+	    !sva_task_spawn(sim, "halt-fault", halt_fault, &run, &(struct sva_task_attr){ .detached = true })) {
 		r = -ENOMEM;
 		goto out;
 	}

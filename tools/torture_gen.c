@@ -258,6 +258,8 @@ char *torture_scenario(uint64_t seed)
 		ADD(faults, "iopf_response_failures", INT(1 + below(&s, 3)));
 	if (chance(&s, 15))	/* device reset with work in flight */
 		ADD(faults, "device_reset_at_ns", INT(10000 + below(&s, 400000)));
+	if (chance(&s, 10))	/* a fatal device error: halt, and the driver's recovery */
+		ADD(faults, "device_halt_at_ns", INT(10000 + below(&s, 400000)));
 	if (chance(&s, 15))	/* lost interrupts, found again later */
 		ADD(faults, "irq_lost_every", INT(1 + below(&s, 4)));
 	if (chance(&s, 15))	/* spurious interrupts */

@@ -110,6 +110,8 @@ struct sva_dsa_stats {
 	uint64_t op_count[0x21], op_ok[0x21], op_bytes[0x21];
 };
 
+/* Fault injection: a fatal internal error halts the device (a reset recovers it). */
+void sva_dsa_inject_halt(struct sva_dsa *dsa);
 /* Fault injection: lose every @drop_every-th interrupt, duplicate every @spurious_every-th (0: never). */
 void sva_dsa_inject_irq_faults(struct sva_dsa *dsa, unsigned drop_every, unsigned spurious_every);
 

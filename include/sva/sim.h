@@ -108,10 +108,18 @@ struct sva_event {
 	sva_time_t when;
 	uint32_t slot;		/* index in the timer heap or ready set */
 	uint8_t where;		/* internal: idle, timed or ready */
+	/*
+	 * A background event (a watchdog's timer) does not keep
+	 * the simulation alive: a run ends when only background events are
+	 * left scheduled.
+	 */
+	bool background;
 	sva_event_fn fire;
 };
 
 void sva_event_init(struct sva_event *ev, sva_event_fn fire);
+/* Mark an idle event as background (see struct sva_event). */
+void sva_event_set_background(struct sva_event *ev, bool background);
 /* (Re)schedule at absolute time @when (>= now). */
 void sva_event_at(struct sva_sim *sim, struct sva_event *ev, sva_time_t when);
 void sva_event_after(struct sva_sim *sim, struct sva_event *ev, sva_time_t delay);
@@ -203,6 +211,11 @@ void sva_wait(struct sva_sim *sim, struct sva_waitq *wq);
 /* Returns 0 when woken, -ETIMEDOUT when the time ran out first. */
 int sva_wait_timeout(struct sva_sim *sim, struct sva_waitq *wq, sva_time_t ns);
 int sva_wait_deadline(struct sva_sim *sim, struct sva_waitq *wq, sva_time_t when);
+/*
+ * sva_wait_timeout() for a watchdog: the timer is a background event, so a
+ * run that has nothing else left to do ends instead of ticking forever.
+ */
+int sva_wait_watchdog(struct sva_sim *sim, struct sva_waitq *wq, sva_time_t ns);
 /* Return how many tasks were woken.  Woken tasks run at this instant. */
 unsigned sva_wake_one(struct sva_sim *sim, struct sva_waitq *wq);
 unsigned sva_wake_all(struct sva_sim *sim, struct sva_waitq *wq);

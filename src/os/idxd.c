@@ -95,8 +95,19 @@ static void irq_thread(void *arg)
 	for (;;) {
 		uint32_t pending;
 
-		while (!idxd->irq_pending)
-			sva_wait(sim, &idxd->irq_wq);
+		while (!idxd->irq_pending) {
+			/*
+			 * Look at the device now and then even without an interrupt
+			 * (a watchdog): a lost halt or error interrupt must not leave
+			 * it halted forever.  The watchdog's timer is background, so
+			 * it keeps no run alive on its own.
+			 */
+			if (sva_wait_watchdog(sim, &idxd->irq_wq, 50 * SVA_USEC) == -ETIMEDOUT &&
+			    (rd(idxd, SVA_DSA_INTCAUSE) & ((1u << 4) | 1))) {
+				idxd->irq_pending |= 1;
+				sva_counter_inc(idxd->c_irq_recovered);
+			}
+		}
 		pending = idxd->irq_pending;
 		/*
 		 * An interrupt can be lost on the way, but its cause stays latched
@@ -127,6 +138,11 @@ static void irq_thread(void *arg)
 				wr(idxd, SVA_DSA_SWERR, 3, 8);
 			}
 			wr(idxd, SVA_DSA_INTCAUSE, cause, 4);
+			/* The device halted on a fatal error: reset it and bring it back. */
+			if ((cause & (1u << 4)) && (rd(idxd, SVA_DSA_GENSTS) & 3) == SVA_DSA_HALTED) {
+				sva_counter_inc(idxd->c_halts);
+				(void)sva_idxd_reset(idxd);
+			}
 		}
 		for (unsigned v = 1; v < 16; v++)
 			if (pending & (1u << v))
@@ -264,6 +280,7 @@ int sva_idxd_probe(struct sva_kernel *k, const struct idxd_cfg_device *dev,
 	idxd->c_write_submits = sva_stat_counter(k->sim, "idxd.write_submissions");
 	idxd->c_irq_spurious = sva_stat_counter(k->sim, "idxd.spurious_interrupts");
 	idxd->c_irq_recovered = sva_stat_counter(k->sim, "idxd.lost_interrupts_recovered");
+	idxd->c_halts = sva_stat_counter(k->sim, "idxd.halts_recovered");
 	idxd->irq_task = sva_task_spawn(k->sim, "idxd-irq", irq_thread, idxd,
 					&(struct sva_task_attr){ .detached = true, .daemon = true });
 	r = idxd->irq_task ? 0 : -ENOMEM;

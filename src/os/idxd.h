@@ -69,7 +69,7 @@ struct sva_idxd {
 	struct sva_waitq completion_wq[16];	/* by vector: waiters for completion interrupts */
 	uint64_t swerr_last[4];
 	struct sva_counter *c_swerr, *c_opens, *c_drains, *c_irqs, *c_write_submits;
-	struct sva_counter *c_irq_spurious, *c_irq_recovered;
+	struct sva_counter *c_irq_spurious, *c_irq_recovered, *c_halts;
 	char err[256];			/* last error, for messages */
 	struct idxd_cfg_device cfg;	/* what was applied (strings dropped), for a reset */
 	struct sva_mutex cmd_lock;	/* one command at a time (idxd's cmd_lock) */

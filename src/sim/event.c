@@ -117,6 +117,7 @@ void sva_heap_push(struct sva_sim *sim, struct sva_event *ev)
 	if (h->n == h->cap)
 		grow(&h->v, &h->cap);
 	ev->where = SVA_EV_TIMED;
+	h->foreground += !ev->background;
 	h->v[h->n] = ev;
 	sift_up(h, h->n++);
 }
@@ -128,6 +129,7 @@ struct sva_event *sva_heap_pop(struct sva_sim *sim)
 
 	assert(h->n > 0);
 	ev = h->v[0];
+	h->foreground -= !ev->background;
 	if (--h->n > 0) {
 		heap_set(h, 0, h->v[h->n]);
 		sift_down(h, 0);
@@ -142,6 +144,7 @@ void sva_heap_remove(struct sva_sim *sim, struct sva_event *ev)
 	uint32_t i = ev->slot;
 
 	assert(ev->where == SVA_EV_TIMED && i < h->n && h->v[i] == ev);
+	h->foreground -= !ev->background;
 	if (i != --h->n) {
 		heap_set(h, i, h->v[h->n]);
 		/* The moved node may belong above or below its new slot. */
@@ -166,6 +169,12 @@ void sva_events_free(struct sva_sim *sim)
 void sva_event_init(struct sva_event *ev, sva_event_fn fire)
 {
 	*ev = (struct sva_event){ .fire = fire, .where = SVA_EV_IDLE };
+}
+
+void sva_event_set_background(struct sva_event *ev, bool background)
+{
+	assert(ev->where == SVA_EV_IDLE);
+	ev->background = background;
 }
 
 bool sva_event_pending(const struct sva_event *ev)

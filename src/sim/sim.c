@@ -69,7 +69,11 @@ static bool advance_clock(struct sva_sim *sim, sva_time_t deadline)
 {
 	sva_time_t t;
 
-	if (sim->heap.n == 0)
+	/*
+	 * Only background events left (watchdogs): a run to the end is over;
+	 * a run to a deadline still lets them fire on the way.
+	 */
+	if (sim->heap.n == 0 || (deadline == SVA_TIME_NEVER && sim->heap.foreground == 0))
 		return false;
 	t = sim->heap.v[0]->when;
 	/* A wait with no deadline never fires: it is not "something to do". */
@@ -140,7 +144,7 @@ const char *sva_sim_ctx_name(const struct sva_sim *sim)
 bool sva_sim_idle(const struct sva_sim *sim)
 {
 	return sim->ready.n == 0 &&
-	       (sim->heap.n == 0 || sim->heap.v[0]->when == SVA_TIME_NEVER);
+	       (sim->heap.foreground == 0 || sim->heap.v[0]->when == SVA_TIME_NEVER);
 }
 
 unsigned sva_sim_nr_blocked(const struct sva_sim *sim)

@@ -59,6 +59,7 @@ enum { SVA_EV_IDLE = 0, SVA_EV_TIMED, SVA_EV_READY };
 struct sva_heap {
 	struct sva_event **v;
 	uint32_t n, cap;
+	uint32_t foreground;	/* entries that keep the run alive */
 };
 
 /* Things runnable at the current instant; picked at random. */

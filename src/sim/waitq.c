@@ -82,6 +82,18 @@ int sva_wait_timeout(struct sva_sim *sim, struct sva_waitq *wq, sva_time_t ns)
 	return sva_wait_deadline(sim, wq, when);
 }
 
+int sva_wait_watchdog(struct sva_sim *sim, struct sva_waitq *wq, sva_time_t ns)
+{
+	struct sva_task *t = sim->current;
+	int r;
+
+	assert(t && "waiting outside a task");
+	sva_event_set_background(&t->ev, true);
+	r = sva_wait_timeout(sim, wq, ns);
+	sva_event_set_background(&t->ev, false);
+	return r;
+}
+
 unsigned sva_wake_one(struct sva_sim *sim, struct sva_waitq *wq)
 {
 	struct sva_task *t = wq->head;

@@ -401,7 +401,7 @@ static const struct {
 	{ "{\"machine\": {\"gpus\": 3}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
 	  ": $.machine: \"gpus\" is not a machine field (cpus, ram_mb, pasid_max, frames)" },
 	{ "{\"faults\": {\"x\": 1}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
-	  ": $.faults: \"x\" is not a fault (iopf_response_failures, device_reset_at_ns, irq_lost_every, irq_spurious_every, poll_limit_ns, time_limit_ns)" },
+	  ": $.faults: \"x\" is not a fault (iopf_response_failures, device_reset_at_ns, device_halt_at_ns, irq_lost_every, irq_spurious_every, poll_limit_ns, time_limit_ns)" },
 	{ "{\"iommu\": {\"x\": 1}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
 	  ": $.iommu: \"x\" is not an iommu field (iotlb_sets, iotlb_ways, prq_overflow, prq_limit)" },
 	{ "{\"processes\":[{\"name\":\"p\",\"main\":[],\"extra\":1}]}", 0,
@@ -726,6 +726,53 @@ static void golden(const char *args, const char *name)
 	free(out);
 }
 
+/* ---- a device that halts: the driver resets it, even when every interrupt is lost ---- */
+
+static void test_device_halt_is_recovered(void **state)
+{
+	static const char *const faults[] = {
+		"\"faults\":{\"device_halt_at_ns\":20000},",
+		/* no interrupt arrives: only the irq thread's watchdog can notice */
+		"\"faults\":{\"device_halt_at_ns\":20000,\"irq_lost_every\":1},",
+	};
+	char path[96], args[256], text[1400];
+
+	(void)state;
+	tmp_path(path, sizeof(path), "bad.json");
+	for (size_t i = 0; i < 2; i++) {
+		char *out, *err;
+		json_object *j;
+		int rc;
+
+		snprintf(text, sizeof(text),
+			 "{%s\"processes\":[{\"name\":\"p\",\"main\":["
+			 "{\"do\":\"mmap\",\"as\":\"a\",\"size\":65536},{\"do\":\"touch\",\"buf\":\"a\",\"write\":true},"
+			 "{\"do\":\"mmap\",\"as\":\"b\",\"size\":65536},{\"do\":\"touch\",\"buf\":\"b\",\"write\":true},"
+			 "{\"do\":\"open\",\"wq\":\"wq0.0\",\"as\":\"q\"},"
+			 "{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"memmove\",\"src\":\"a\",\"dst\":\"b\","
+			 "\"size\":4096,\"count\":64,\"verify\":true}]}]}",
+			 faults[i]);
+		spit(path, text, strlen(text));
+		snprintf(args, sizeof(args), "run '%s' --json", path);
+		rc = sva(args, &out, &err);
+		if (rc != 0 || err[0])
+			fail_msg("case %zu: exit %d, stderr:\n%s", i, rc, err);
+		j = json_tokener_parse(out);
+		assert_non_null(j);
+		assert_int_equal(counter(j, "idxd.halts_recovered"), 1);
+		if (i == 1)
+			assert_true(counter(j, "idxd.lost_interrupts_recovered") >= 1);
+		else
+			assert_int_equal(counter(j, "idxd.lost_interrupts_recovered"), 0);
+		assert_int_equal(events(j, "halted: injected fatal error", NULL), 1);
+		assert_int_equal(events(j, "reset with work in flight", NULL), 1);
+		assert_int_equal(get_int(get(j, "guests"), "step_errors"), 0);
+		json_object_put(j);
+		free(out);
+		free(err);
+	}
+}
+
 static void test_golden_default_report(void **state)
 {
 	(void)state;
@@ -760,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_runtime_failure_exits_1_naming_the_step),
 		cmocka_unit_test(test_same_seed_same_bytes),
 		cmocka_unit_test(test_different_seeds_differ),
+		cmocka_unit_test(test_device_halt_is_recovered),
 		cmocka_unit_test(test_golden_default_report),
 	};
 

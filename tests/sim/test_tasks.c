@@ -159,6 +159,50 @@ static void test_wait_timeout_expires_or_is_woken(void **state)
 	sva_sim_destroy(sim);
 }
 
+/* ---- watchdogs: background timers tick while there is work and end with it -------- */
+
+struct watchdog {
+	struct sva_sim *sim;
+	struct sva_waitq wq;
+	unsigned ticks;
+};
+
+static void watchdog_fn(void *arg)
+{
+	struct watchdog *w = arg;
+
+	for (;;)
+		if (sva_wait_watchdog(w->sim, &w->wq, 100) == -ETIMEDOUT)
+			w->ticks++;
+}
+
+static void sleeps_1000(void *arg)
+{
+	sva_sleep(arg, 1000);
+}
+
+static void test_watchdog_does_not_keep_the_run_alive(void **state)
+{
+	struct sva_sim *sim = mk(4);
+	struct watchdog w = { .sim = sim };
+
+	(void)state;
+	sva_waitq_init(&w.wq);
+	assert_non_null(sva_task_spawn(sim, "watchdog", watchdog_fn, &w,
+				       &(struct sva_task_attr){ .detached = true, .daemon = true }));
+	assert_non_null(sva_task_spawn(sim, "worker", sleeps_1000, sim, &(struct sva_task_attr){ .detached = true }));
+	/* Ticks at 100..1000 while the worker sleeps, then the run ends. */
+	assert_int_equal(sva_sim_run(sim), 0);
+	assert_int_equal(sva_now(sim), 1000);
+	assert_true(w.ticks >= 9 && w.ticks <= 10);
+	assert_true(sva_sim_idle(sim));
+	/* A run to a deadline lets the watchdog fire on the way. */
+	assert_int_equal(sva_sim_run_until(sim, 2000), 0);
+	assert_int_equal(sva_now(sim), 2000);
+	assert_true(w.ticks >= 19 && w.ticks <= 20);
+	sva_sim_destroy(sim);
+}
+
 /* ---- join and exit codes ----------------------------------------------------------- */
 
 struct joiner {
@@ -301,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_sleep_advances_virtual_time),
 		cmocka_unit_test(test_wait_wake_one_then_all_fifo),
 		cmocka_unit_test(test_wait_timeout_expires_or_is_woken),
+		cmocka_unit_test(test_watchdog_does_not_keep_the_run_alive),
 		cmocka_unit_test(test_join_returns_exit_code),
 		cmocka_unit_test(test_hundred_thousand_tasks_created_and_joined),
 		cmocka_unit_test(test_deadlock_is_reported_not_hung),

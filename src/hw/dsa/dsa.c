@@ -83,10 +83,18 @@ void dsa_halt(struct sva_dsa *dsa, const char *why)
 	if (sva_trace_enabled(dsa->sim))
 		sva_trace_instant(dsa->sim, dsa->track, "dsa", "halt",
 				  (struct sva_trace_arg[]){ SVA_TARG_S("why", why) }, 1);
+	sva_journal(dsa->sim, dsa->name, "halted: %s", why);
 	dsa->gensts = SVA_DSA_HALTED;	/* reset type 0: software reset recovers */
 	dsa->intcause |= 1u << 4;
+	sva_wake_all(dsa->sim, &dsa->idle_wq);	/* drains in progress give up */
 	if (dsa->genctrl & 2)
 		dsa_raise_irq(dsa, 0);
+}
+
+void sva_dsa_inject_halt(struct sva_dsa *dsa)
+{
+	if (dsa->gensts == SVA_DSA_ENABLED)
+		dsa_halt(dsa, "injected fatal error");
 }
 
 /* ---- commands ----------------------------------------------------------------- */
@@ -144,7 +152,8 @@ static void drain(struct sva_dsa *dsa, int wq, bool by_pasid, uint32_t pasid)
 {
 	uint64_t upto = dsa->seq;
 
-	while (dsa_pending(dsa, wq, by_pasid, pasid, upto))
+	/* A halted device runs nothing more: what is queued waits for the reset. */
+	while (dsa_pending(dsa, wq, by_pasid, pasid, upto) && dsa->gensts != SVA_DSA_HALTED)
 		sva_wait(dsa->sim, &dsa->idle_wq);
 }
 
