@@ -250,18 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int chk;
 
 			dsa_desc_load(&d, raw + 64u * i);
-			/*
-			 * A memmove whose destination overlaps the end of its
-			 * source copies downwards, and map_tail() walks each
-			 * page run by run to reach its last bytes: with tiny
-			 * runs that is quadratic (page / max_run calls per run,
-			 * each a live bounce buffer).  Known; keep runs at
-			 * least 512 bytes there so the bound below holds.
-			 */
 			m.max_run = hdr[1];
-			if (m.max_run && m.max_run < 512 && d.opcode == DSA_OPCODE_MEMMOVE &&
-			    d.src_addr < d.dst_addr && d.dst_addr - d.src_addr < d.xfer_size)
-				m.max_run = 512;
 			memcpy(before, m.buf, WSIZE);
 			memset(&ccr, 0, sizeof(ccr));
 			chk = dsa_op_check(&d, &env, &ccr);

@@ -94,13 +94,15 @@ int dsa_ops_write(struct dsa_op_env *env, struct dsa_completion_record *cr,
  */
 static int map_tail(struct dsa_op_env *env, struct dsa_completion_record *cr,
 		    uint64_t end, uint64_t k, bool write, enum dsa_operand opnd,
-		    uint8_t **p, uint64_t *got)
+		    uint8_t **p, uint64_t *got, uint64_t *first)
 {
 	uint64_t va = end - k;
 
-	for (;;) {
+	for (*first = 0;;) {
 		if (dsa_ops_map(env, cr, va, end - va, write, opnd, p, got))
 			return 1;
+		if (!*first)
+			*first = *got;
 		if (va + *got == end)
 			return 0;
 		va += *got;
@@ -392,7 +394,13 @@ static void op_memmove(const struct dsa_hw_desc *d, struct dsa_op_env *env,
 		       struct dsa_completion_record *cr)
 {
 	uint64_t src = d->src_addr, dst = d->dst_addr, n = d->xfer_size;
-	uint64_t done = 0, gs, gd;
+	uint64_t done = 0, gs, gd, fs, fd;
+	/*
+	 * The largest tail the accessor hands out in one piece, once learnt:
+	 * asking for more makes map_tail() walk the page from its start for
+	 * every chunk, which is quadratic in the page size over chunk size.
+	 */
+	uint64_t tail_max = UINT64_MAX;
 	bool down = src < dst && dst < src + n;
 	uint8_t *ps, *pd;
 
@@ -411,11 +419,16 @@ static void op_memmove(const struct dsa_hw_desc *d, struct dsa_op_env *env,
 			/* Stay inside the last 4 KiB page of either range. */
 			k = dsa_min(k, se - ((se - 1) & ~0xfffull));
 			k = dsa_min(k, de - ((de - 1) & ~0xfffull));
+			k = dsa_min(k, tail_max);
 			if (map_tail(env, cr, se, k, false, DSA_OPND_ADDR1,
-				     &ps, &gs) ||
+				     &ps, &gs, &fs) ||
 			    map_tail(env, cr, de, gs, true, DSA_OPND_ADDR2,
-				     &pd, &gd))
+				     &pd, &gd, &fd))
 				break;
+			if (fs < k)
+				tail_max = fs;
+			if (fd < gs)
+				tail_max = dsa_min(tail_max, fd);
 			memmove(pd, ps + (gs - gd), gd);
 		}
 		done += gd;
