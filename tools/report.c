@@ -266,6 +266,7 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 		JU(x, "bytes", ds.bytes);
 		JU(x, "atc_hits", ds.atc_hits);
 		JU(x, "atc_misses", ds.atc_misses);
+		JU(x, "untranslated_requests", ds.untranslated);
 		JU(x, "atc_invalidations", ds.atc_invalidations);
 		JU(x, "page_requests", ds.page_requests);
 		JU(x, "page_responses_success", ds.prs_success);

@@ -104,6 +104,7 @@ struct sva_dsa_stats {
 	uint64_t top_completed;				/* WQ entries finished by an engine */
 	uint64_t batches, batch_descs, bytes;
 	uint64_t atc_hits, atc_misses, atc_invalidations, page_requests, page_faults_partial;
+	uint64_t untranslated;		/* accesses of ATS-disabled WQs, translated by the IOMMU */
 	uint64_t prs_success, prs_invalid, prs_failure, cr_writes, cr_faults, interrupts, swerrs;
 	uint64_t interrupts_lost, interrupts_spurious;	/* injected */
 	/* by opcode (DSA 1.0 opcodes are below 0x21): executed, succeeded, bytes of the successful ones */

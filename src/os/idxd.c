@@ -196,7 +196,8 @@ static int apply(struct sva_idxd *idxd, const struct idxd_cfg_device *dev, char 
 		v16 = (uint16_t)(kw->dedicated ? 0 : w->threshold);
 		memcpy(cfg + 4, &v16, 2);
 		/* Shared WQs carry each submitter's PASID; a dedicated one gets its owner's at open. */
-		w2 = (kw->dedicated ? 1u : 0u) | (w->block_on_fault ? 2u : 0u) | ((w->priority & 0xf) << 4) |
+		w2 = (kw->dedicated ? 1u : 0u) | (w->block_on_fault ? 2u : 0u) | (w->ats_disable ? 4u : 0u) |
+		     ((w->priority & 0xf) << 4) |
 		     (kw->dedicated ? 0u : 1u << 28) | (w->type == IDXD_CFG_WQT_KERNEL ? 1u << 29 : 0u);
 		w3 = log2u(w->max_transfer_size) | (log2u(w->max_batch_size) << 5);
 		memcpy(cfg + 8, &w2, 4);

@@ -163,6 +163,55 @@ static void test_memmove_through_bind_gp_fixup_enqcmd_and_ats(void **state)
 	sva_system_destroy(sys);
 }
 
+/*
+ * wq0.0 with ATS disabled (WQCFG bit 2): the device caches nothing, every
+ * access is an untranslated request the IOMMU translates, and the bytes
+ * are the same.
+ */
+static void test_memmove_on_an_ats_disabled_wq(void **state)
+{
+	struct e2e t = { .size = 64 * 1024, .touch_dst = true };
+	const char *dir = getenv("SVA_SOURCE_DIR");
+	char path[1024], *text, *at;
+	size_t len;
+	FILE *f;
+	struct sva_system *sys;
+	struct sva_exit_status es;
+	struct sva_dsa_stats ds;
+	int pid;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/examples/configs/default.json", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	text = calloc(1, 1 << 16);
+	assert_non_null(text);
+	len = fread(text, 1, (1 << 16) - 1, f);
+	fclose(f);
+	assert_true(len > 0);
+	at = strstr(text, "\"ats_disable\":0");	/* the first WQ: wq0.0 */
+	assert_non_null(at);
+	at[strlen("\"ats_disable\":")] = '1';
+	sys = sva_system_create(&(struct sva_system_config){ .seed = tu_seed(5), .ram_size = 256 << 20,
+							     .accel_config = text });
+	assert_non_null(sys);
+	t.k = sva_system_kernel(sys);
+	pid = sva_system_spawn(sys, "memmove", memmove_main, &t);
+	assert_true(pid > 0);
+	assert_int_equal(sva_sim_run(sva_system_sim(sys)), 0);
+	assert_int_equal(sva_system_proc_status(sys, pid, &es), 0);
+	assert_int_equal(es.signal, 0);
+	assert_int_equal(t.status, DSA_COMP_SUCCESS);
+	assert_true(t.equal);
+	sva_dsa_stats(t.k->idxds->dsa, &ds);
+	assert_int_equal(ds.atc_hits + ds.atc_misses, 0);
+	/* 16 source and 16 destination pages, and the descriptor's record */
+	assert_true(ds.untranslated >= 33);
+	sva_system_destroy(sys);
+	free(text);
+}
+
 static void test_memmove_without_bof_completes_partially_and_resubmission_finishes(void **state)
 {
 	struct e2e t = { .size = 5 * 4096 + 100, .touch_dst = false };
@@ -249,6 +298,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memmove_through_bind_gp_fixup_enqcmd_and_ats),
+		cmocka_unit_test(test_memmove_on_an_ats_disabled_wq),
 		cmocka_unit_test(test_memmove_without_bof_completes_partially_and_resubmission_finishes),
 		cmocka_unit_test(test_memmove_with_block_on_fault_resolves_through_pri_and_iopf),
 		cmocka_unit_test(test_fork_child_cannot_use_the_parents_wq_file),

@@ -410,7 +410,7 @@ static void set_caps(struct sva_dsa *dsa)
 	dsa->gencap = 0x7 | (1ull << 8) | ((uint64_t)dsa->cfg.max_xfer_shift << 16) |
 		      ((uint64_t)dsa->cfg.max_batch_shift << 21) | (8ull << 25) | (1ull << 31);
 	dsa->wqcap = dsa->cfg.total_wq_size | ((uint64_t)dsa->cfg.nr_wqs << 16) |
-		     (1ull << 48) | (1ull << 49) | (1ull << 51) | (1ull << 52);
+		     (1ull << 48) | (1ull << 49) | (1ull << 50) | (1ull << 51) | (1ull << 52);
 	dsa->grpcap = dsa->cfg.nr_groups | (96ull << 8);
 	dsa->engcap = dsa->cfg.nr_engines;
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
@@ -481,6 +481,7 @@ struct sva_dsa *sva_dsa_create(struct sva_machine *m, const struct sva_dsa_confi
 	CNT(c_bytes, "bytes_processed");
 	CNT(c_atc_hits, "atc_hits");
 	CNT(c_atc_misses, "atc_misses");
+	CNT(c_untranslated, "untranslated_requests");
 	CNT(c_prs, "page_requests");
 	CNT(c_partial, "partial_completions");
 	CNT(c_swerr, "software_errors");

@@ -95,10 +95,29 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, uint64_t *
 {
 	struct sva_dsa *dsa = x->dsa;
 	const struct sva_timing *t = sva_machine_timing(dsa->m);
-	struct atc_entry *e = atc_lookup(dsa, x->pasid, x->priv, va);
+	struct atc_entry *e;
 	struct sva_ats_xlat ax;
 	int r;
 
+	if (x->no_atc) {
+		/*
+		 * ATS disabled on this WQ: an untranslated request, which the
+		 * IOMMU translates on the way (its IOTLB may cache it); the
+		 * device keeps nothing, so the next access pays again.
+		 */
+		dsa->st.untranslated++;
+		sva_counter_inc(dsa->c_untranslated);
+		r = sva_iommu_ats_translate(&dsa->pci, x->pasid, x->priv, va, write, &ax);
+		x->cost += t->atc_miss + ax.cost;
+		if (r)
+			return DSA_MEM_XLAT_ERR;
+		if (!(write ? ax.w : ax.r))
+			return DSA_MEM_FAULT;
+		*pa = ax.pa + (va & (ax.size - 1));
+		*left = ax.size - (va & (ax.size - 1));
+		return 0;
+	}
+	e = atc_lookup(dsa, x->pasid, x->priv, va);
 	if (e && (write ? e->w : e->r)) {
 		dsa->st.atc_hits++;
 		sva_counter_inc(dsa->c_atc_hits);

@@ -271,6 +271,7 @@ static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 	struct dsa_xlat_ctx x = {
 		.dsa = dsa, .eng = eng, .pasid = d->pasid, .priv = d->priv,
 		.bof = wq->bof && (d->flags & IDXD_OP_FLAG_BOF),
+		.no_atc = wq->ats_disable,
 	};
 	sva_time_t t0 = sva_now(dsa->sim);
 	int st;

@@ -32,6 +32,7 @@ struct dsa_wq {
 	bool enabled;
 	unsigned size, threshold, priority;
 	bool dedicated, bof, pasid_en, priv;
+	bool ats_disable;	/* WQCFG bit 2: no ATC, the IOMMU translates every access */
 	uint32_t pasid;
 	unsigned max_xfer_shift, max_batch_shift;
 	int group;			/* -1 when in no group */
@@ -118,7 +119,7 @@ struct sva_dsa {
 	unsigned irq_drop_every, irq_spurious_every;	/* fault injection */
 	uint64_t irq_seq;
 	struct sva_counter *c_submitted, *c_accepted, *c_retried, *c_completed, *c_bytes,
-			   *c_atc_hits, *c_atc_misses, *c_prs, *c_partial, *c_swerr;
+			   *c_atc_hits, *c_atc_misses, *c_untranslated, *c_prs, *c_partial, *c_swerr;
 	struct sva_hist *h_latency;
 	int track;
 };
@@ -148,6 +149,7 @@ struct dsa_xlat_ctx {
 	uint32_t pasid;
 	bool priv;
 	bool bof;
+	bool no_atc;		/* the WQ has ATS disabled */
 	/* first fault seen by map(), for block-on-fault */
 	bool faulted;
 	uint64_t fault_va;

@@ -36,6 +36,7 @@ void dsa_wq_decode(struct sva_dsa *dsa, struct dsa_wq *wq)
 	wq->threshold = thr;
 	wq->dedicated = w2 & 1;
 	wq->bof = w2 & 2;
+	wq->ats_disable = w2 & 4;	/* WQCAP bit 50 advertises it */
 	wq->priority = (w2 >> 4) & 0xf;
 	wq->pasid = (w2 >> 8) & 0xfffff;
 	wq->pasid_en = w2 & (1u << 28);
