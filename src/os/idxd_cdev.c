@@ -107,6 +107,12 @@ static int64_t wq_write(struct sva_file *f, struct sva_thread *t, uint64_t va, u
 		/* copy_from_user: a bad buffer is -EFAULT, not a signal */
 		if (sva_cpu_load(t->lcpu->cpu, va + done, d, 64) != 0)
 			return done ? (int64_t)done : -EFAULT;
+		/*
+		 * As Linux does: a record address off its 32-byte alignment
+		 * confuses the device, so the kernel refuses it before it goes.
+		 */
+		if (d[offsetof(struct dsa_hw_desc, completion_addr)] & 0x1f)
+			return done ? (int64_t)done : -EINVAL;
 		dw0 = ctx->pasid & 0xfffff;	/* user's PASID, user privilege */
 		memcpy(d, &dw0, 4);
 		sva_machine_charge(idxd->k->machine, tm->enqcmd_rtt);

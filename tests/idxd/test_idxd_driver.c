@@ -438,6 +438,13 @@ static void write_main(void *arg)
 	t->rc[5] = sva_write(sw.fd, edge + 4096 - 64, 128);
 	ok &= gu_poll(crs + 256) == DSA_COMP_SUCCESS;
 	t->rc[6] = sva_write(sw.fd, buf, 64 + 1);
+	/* a completion record off its 32-byte alignment: refused, nothing sent */
+	{
+		struct dsa_hw_desc d = gu_desc(DSA_OPCODE_NOOP, 0, 0, 0, GU_FL, crs + 320 + 8);
+
+		gu_prepare(buf + 320, &d);
+	}
+	t->rc[7] = sva_write(sw.fd, buf + 320, 64);
 	t->ok = ok;
 }
 
@@ -455,6 +462,7 @@ static void test_write_submission_path(void **state)
 	assert_int_equal(t.rc[4], -EFAULT);
 	assert_int_equal(t.rc[5], 64);		/* what was submitted before the hole */
 	assert_int_equal(t.rc[6], -EINVAL);
+	assert_int_equal(t.rc[7], -EINVAL);
 	assert_true(t.ok);
 	assert_int_equal(gu_counter(t.sys, "idxd.write_submissions"), 5);
 	assert_int_equal(sva_system_kernel(t.sys)->st.gp_fixups->value, 0);	/* no ENQCMD at all */
