@@ -117,6 +117,7 @@ struct sva_system *sva_system_create_err(const struct sva_system_config *cfg, ch
 		err = sva_iommu_drv_init(&sys->kernel, sys->machine, cfg->iommu, &sys->kernel.iommu);
 	if (!err && sys->kernel.check.on)
 		sva_machine_set_dma_observer(sys->machine, &sys->kernel.check.obs);
+	sys->kernel.dsa_atc_entries = cfg->atc_entries;
 	if (!err)
 		err = probe_accels(sys, errbuf, errlen);
 	if (err) {

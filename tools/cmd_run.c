@@ -122,7 +122,7 @@ int sva_cmd_run(int argc, char **argv)
 	cfg = (struct sva_system_config){
 		.seed = seed, .trace = trace, .nr_cpus = s->cpus, .ram_size = s->ram,
 		.pasid_max = s->pasid_max, .iommu = &s->iommu, .accel_config = s->accel_config,
-		.frame_limit = s->frames,
+		.frame_limit = s->frames, .atc_entries = s->atc_entries,
 	};
 	sys = sva_system_create_err(&cfg, err, sizeof(err));
 	if (!sys) {

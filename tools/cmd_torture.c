@@ -66,7 +66,7 @@ static int run_seed(uint64_t seed)
 	}
 	sys = sva_system_create_err(&(struct sva_system_config){
 		.seed = seed, .nr_cpus = s->cpus, .ram_size = s->ram, .frame_limit = s->frames,
-		.iommu = &s->iommu, .accel_config = s->accel_config, .check = 1,
+		.atc_entries = s->atc_entries, .iommu = &s->iommu, .accel_config = s->accel_config, .check = 1,
 	}, err, sizeof(err));
 	if (!sys) {
 		fprintf(stderr, "cannot build the system: %s\n", err[0] ? err : strerror(errno));

@@ -65,6 +65,7 @@ struct scenario {
 	uint64_t ram;
 	uint32_t pasid_max;
 	uint64_t frames;		/* usable RAM frames (forces OOM); 0 = all */
+	unsigned atc_entries;		/* device TLB entries per DSA; 0 = default */
 	struct sva_iommu_config iommu;
 	/* fault plan */
 	unsigned iopf_failures;		/* answer this many page request groups with Response Failure */

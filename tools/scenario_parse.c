@@ -483,13 +483,13 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 		uint64_t x;
 
 		if (!json_object_is_type(v, json_type_object))
-			return fail(c, "$.machine", "expected an object (cpus, ram_mb, pasid_max)");
+			return fail(c, "$.machine", "expected an object (cpus, ram_mb, pasid_max, frames, atc_entries)");
 		json_object_object_foreach(v, key2, val2) {
 			(void)val2;
 			if (strcmp(key2, "cpus") && strcmp(key2, "ram_mb") && strcmp(key2, "pasid_max") &&
-			    strcmp(key2, "frames"))
+			    strcmp(key2, "frames") && strcmp(key2, "atc_entries"))
 				return fail(c, "$.machine", "\"%s\" is not a machine field (cpus, ram_mb, "
-					    "pasid_max, frames)", key2);
+					    "pasid_max, frames, atc_entries)", key2);
 		}
 		if (json_object_object_get_ex(v, "cpus", &m)) {
 			if ((r = get_u64(c, m, "$.machine.cpus", 1, 256, &x)))
@@ -504,6 +504,11 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 		if (json_object_object_get_ex(v, "frames", &m)) {
 			if ((r = get_u64(c, m, "$.machine.frames", 64, 1ull << 30, &s->frames)))
 				return r;
+		}
+		if (json_object_object_get_ex(v, "atc_entries", &m)) {
+			if ((r = get_u64(c, m, "$.machine.atc_entries", 4, 4096, &x)))
+				return r;
+			s->atc_entries = (unsigned)x;
 		}
 		if (json_object_object_get_ex(v, "pasid_max", &m)) {
 			if ((r = get_u64(c, m, "$.machine.pasid_max", 2, 1u << 20, &x)))

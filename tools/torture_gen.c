@@ -240,6 +240,8 @@ char *torture_scenario(uint64_t seed)
 	ADD(machine, "ram_mb", INT(64));
 	if (chance(&s, 15))	/* out of memory in a fault */
 		ADD(machine, "frames", INT(600 + below(&s, 1500)));
+	if (chance(&s, 20))	/* ATC capacity pressure: 1 to 4 sets of 4 ways */
+		ADD(machine, "atc_entries", INT(4 * (1 + below(&s, 4))));
 	ADD(root, "machine", machine);
 	iommu = OBJ();
 	if (chance(&s, 30)) {	/* IOTLB capacity pressure */

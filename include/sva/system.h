@@ -35,6 +35,7 @@ struct sva_system_config {
 	unsigned nr_cpus;		/* logical CPUs; 0 = 4 */
 	uint32_t pasid_max;		/* PASIDs 1..max-1; 0 = 2^20 */
 	uint64_t frame_limit;		/* usable RAM frames (to force OOM); 0 = all */
+	unsigned atc_entries;		/* device TLB entries per DSA; 0 = 64 */
 	const struct sva_iommu_config *iommu;	/* NULL = defaults */
 	/*
 	 * accel-config JSON for the accelerators: a file path, or the JSON

@@ -265,7 +265,7 @@ int sva_idxd_probe(struct sva_kernel *k, const struct idxd_cfg_device *dev,
 	snprintf(name, sizeof(name), "dsa%d", dev->id);
 	idxd->dsa = sva_dsa_create(k->machine, &(struct sva_dsa_config){
 		.name = name, .rid = (uint16_t)(0x6a01 + (dev->id << 8)),
-		.irq = idxd_irq, .irq_ctx = idxd,
+		.irq = idxd_irq, .irq_ctx = idxd, .atc_entries = k->dsa_atc_entries,
 	});
 	if (!idxd->dsa) {
 		snprintf(err, errlen, "%s: cannot create the device: %s", name, strerror(errno));

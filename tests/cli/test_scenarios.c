@@ -375,7 +375,7 @@ static const struct {
 	{ "{\"seed\": 1.5, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0, ": $.seed: expected an integer, found double" },
 	{ "{\"processes\": {}}", 0, ": $.processes: expected a non-empty list of processes" },
 	{ "{\"processes\": []}", 0, ": $.processes: expected a non-empty list of processes" },
-	{ "{\"machine\": 3, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0, ": $.machine: expected an object (cpus, ram_mb, pasid_max)" },
+	{ "{\"machine\": 3, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0, ": $.machine: expected an object (cpus, ram_mb, pasid_max, frames, atc_entries)" },
 	{ "{\"iommu\": [], \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0, ": $.iommu: expected an object (iotlb_sets, iotlb_ways, prq_overflow)" },
 	{ "{\"accel_config\": 5, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0, ": $.accel_config: expected a file name or an accel-config JSON object" },
 	{ "{\"faults\": 3, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
@@ -399,7 +399,7 @@ static const struct {
 	{ "{\"bogus\":1,\"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
 	  ": $: \"bogus\" is not a scenario field (name, description, seed, accel_config, machine, iommu, faults, processes)" },
 	{ "{\"machine\": {\"gpus\": 3}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
-	  ": $.machine: \"gpus\" is not a machine field (cpus, ram_mb, pasid_max, frames)" },
+	  ": $.machine: \"gpus\" is not a machine field (cpus, ram_mb, pasid_max, frames, atc_entries)" },
 	{ "{\"faults\": {\"x\": 1}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
 	  ": $.faults: \"x\" is not a fault (iopf_response_failures, device_reset_at_ns, device_halt_at_ns, irq_lost_every, irq_spurious_every, poll_limit_ns, time_limit_ns)" },
 	{ "{\"iommu\": {\"x\": 1}, \"processes\":[{\"name\":\"p\",\"main\":[]}]}", 0,
@@ -773,6 +773,51 @@ static void test_device_halt_is_recovered(void **state)
 	}
 }
 
+/* ---- a small ATC: the same work, more translation requests ---------------------------- */
+
+static int64_t atc_misses_with(const char *machine)
+{
+	char path[96], args[256], text[1400], *out, *err;
+	json_object *j;
+	int64_t misses;
+	int rc;
+
+	tmp_path(path, sizeof(path), "bad.json");
+	snprintf(text, sizeof(text),
+		 "{%s\"processes\":[{\"name\":\"p\",\"main\":["
+		 "{\"do\":\"mmap\",\"as\":\"a\",\"size\":65536},{\"do\":\"touch\",\"buf\":\"a\",\"write\":true},"
+		 "{\"do\":\"mmap\",\"as\":\"b\",\"size\":65536},{\"do\":\"touch\",\"buf\":\"b\",\"write\":true},"
+		 "{\"do\":\"open\",\"wq\":\"wq0.0\",\"as\":\"q\"},"
+		 "{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"memmove\",\"src\":\"a\",\"dst\":\"b\","
+		 "\"size\":65536,\"count\":4,\"verify\":true}]}]}",
+		 machine);
+	spit(path, text, strlen(text));
+	snprintf(args, sizeof(args), "run '%s' --json", path);
+	rc = sva(args, &out, &err);
+	if (rc != 0 || err[0])
+		fail_msg("%s: exit %d, stderr:\n%s", machine, rc, err);
+	j = json_tokener_parse(out);
+	assert_non_null(j);
+	assert_int_equal(get_int(get(j, "guests"), "step_errors"), 0);
+	misses = counter(j, "dsa0.atc_misses");
+	json_object_put(j);
+	free(out);
+	free(err);
+	return misses;
+}
+
+static void test_small_atc_misses_more(void **state)
+{
+	int64_t big, small;
+
+	(void)state;
+	big = atc_misses_with("");
+	small = atc_misses_with("\"machine\":{\"atc_entries\":4},");
+	/* 32 pages per pass: they stay in 64 entries, not in 4 */
+	if (!(small > big && big > 0))
+		fail_msg("atc_misses: %lld with 4 entries, %lld with the default 64", (long long)small, (long long)big);
+}
+
 static void test_golden_default_report(void **state)
 {
 	(void)state;
@@ -808,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_same_seed_same_bytes),
 		cmocka_unit_test(test_different_seeds_differ),
 		cmocka_unit_test(test_device_halt_is_recovered),
+		cmocka_unit_test(test_small_atc_misses_more),
 		cmocka_unit_test(test_golden_default_report),
 	};
 
