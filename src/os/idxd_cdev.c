@@ -97,8 +97,8 @@ static int64_t wq_write(struct sva_file *f, struct sva_thread *t, uint64_t va, u
 
 	if (t->proc->mm != ctx->mm)
 		return -EPERM;	/* the PASID is the opener's, not this process's */
-	if (len % 64)
-		return -EINVAL;
+	/* As in Linux: whole descriptors only; a trailing partial one is ignored. */
+	len -= len % 64;
 	while (done < len) {
 		uint8_t d[64];
 		uint32_t dw0;
