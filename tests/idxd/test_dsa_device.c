@@ -341,6 +341,42 @@ static void batch_main(void *arg)
 	b.flags |= IDXD_OP_FLAG_BOF;
 	rec = run_on(&sw, desc, b);
 	GU_CHECK_EQ(rec.status, DSA_COMP_INVALID_FLAGS);
+	b.flags &= ~(uint32_t)IDXD_OP_FLAG_BOF;
+
+	/*
+	 * Member 2's record is not 32-byte aligned: SWERR names the batch and
+	 * the member's index.  Member 1 has a flag a fill does not take and
+	 * asks for no record: SWERR carries the invalid flags.
+	 */
+	{
+		uint64_t s0, s1;
+
+		SUB(0, DSA_OPCODE_NOOP, 0, 0, 0, 0);
+		SUB(1, DSA_OPCODE_NOOP, 0, 0, 0, 0);
+		SUB(2, DSA_OPCODE_MEMFILL, 0x77, dst + 28672, 64, 0);
+		d = gu_desc(DSA_OPCODE_MEMFILL, 0x77, dst + 28672, 64, GU_FL, crs + 128 + 8);
+		gu_prepare(list + 128, &d);
+		b.desc_count = 3;
+		rec = run_on(&sw, desc, b);
+		GU_CHECK_EQ(rec.status, DSA_COMP_BATCH_FAIL);
+		s0 = gu_idxd(t->sys)->swerr_last[0];
+		s1 = gu_idxd(t->sys)->swerr_last[1];
+		GU_CHECK_EQ(s0 >> 8 & 0xff, DSA_COMP_CRA_ALIGN);
+		GU_CHECK_EQ(s0 >> 4 & 1, 1);		/* a batch member */
+		GU_CHECK_EQ(s1 & 0xffff, 2);		/* its index */
+		GU_CHECK_EQ(s1 >> 32, 0);
+
+		d = gu_desc(DSA_OPCODE_MEMFILL, 0x77, dst + 28672, 64, IDXD_OP_FLAG_ADDR1_TCS, 0);
+		gu_prepare(list + 64, &d);
+		SUB(2, DSA_OPCODE_NOOP, 0, 0, 0, 0);
+		rec = run_on(&sw, desc, b);
+		GU_CHECK_EQ(rec.status, DSA_COMP_BATCH_FAIL);
+		s0 = gu_idxd(t->sys)->swerr_last[0];
+		s1 = gu_idxd(t->sys)->swerr_last[1];
+		GU_CHECK_EQ(s0 >> 8 & 0xff, DSA_COMP_INVALID_FLAGS);
+		GU_CHECK_EQ(s1 & 0xffff, 1);
+		GU_CHECK_EQ(s1 >> 32, IDXD_OP_FLAG_ADDR1_TCS);	/* a fill has no source address */
+	}
 #undef SUB
 	(void)t;
 }

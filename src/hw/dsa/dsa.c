@@ -50,7 +50,7 @@ void sva_dsa_inject_irq_faults(struct sva_dsa *dsa, unsigned drop_every, unsigne
 }
 
 void dsa_swerr(struct sva_dsa *dsa, unsigned code, int wq, const struct dsa_hw_desc *d,
-	       uint64_t fault_addr, bool write, bool batch, unsigned batch_index)
+	       uint64_t fault_addr, bool write, bool batch, unsigned batch_index, uint32_t invalid_flags)
 {
 	dsa->st.swerrs++;
 	sva_journal(dsa->sim, dsa->name, "software error 0x%x (wq %d, address %#llx)", code, wq,
@@ -71,7 +71,7 @@ void dsa_swerr(struct sva_dsa *dsa, unsigned code, int wq, const struct dsa_hw_d
 		dsa->swerr[0] |= ((uint64_t)d->opcode << 32) | ((uint64_t)d->pasid << 40) |
 				 ((uint64_t)d->priv << 6);
 	}
-	dsa->swerr[1] = batch_index & 0xffff;
+	dsa->swerr[1] = (batch_index & 0xffff) | ((uint64_t)(invalid_flags & 0xffffff) << 32);
 	dsa->swerr[2] = fault_addr;
 	dsa->intcause |= 1;		/* software error */
 	if (dsa->genctrl & 1)

@@ -190,19 +190,19 @@ static void complete(struct sva_dsa *dsa, struct dsa_wq *wq, struct dsa_xlat_ctx
 			 */
 			dsa->st.cr_faults++;
 			dsa_swerr(dsa, DSA_COMP_CRA_XLAT, (int)wq->id, d, d->completion_addr, true,
-				  in_batch, batch_index);
+				  in_batch, batch_index, 0);
 		}
 	} else if (!ok) {
 		/* Nobody asked for a record: the error goes to SWERR so it is not lost. */
 		dsa_swerr(dsa, code, (int)wq->id, d, cr->fault_addr, cr->status & DSA_COMP_STATUS_WRITE,
-			  in_batch, batch_index);
+			  in_batch, batch_index, code == DSA_COMP_INVALID_FLAGS ? cr->invalid_flags : 0);
 	}
 	if ((d->flags & IDXD_OP_FLAG_RCI) && code != DSA_COMP_INT_HANDLE_INVAL)
 		dsa_raise_irq(dsa, d->int_handle);
 }
 
 static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa_hw_desc *d,
-		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch);
+		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch, unsigned batch_index);
 
 static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat_ctx *x,
 		      const struct dsa_hw_desc *d, struct dsa_completion_record *cr)
@@ -252,7 +252,7 @@ static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat
 		/* FENCE after a failure: the rest of the batch is abandoned (our reading). */
 		if ((sub.flags & IDXD_OP_FLAG_FENCE) && failed)
 			break;
-		exec_one(eng, wq, &sub, &scr, eng->seq, true);
+		exec_one(eng, wq, &sub, &scr, eng->seq, true, i);
 		dsa->st.batch_descs++;
 		done++;
 		if ((scr.status & DSA_COMP_STATUS_MASK) != DSA_COMP_SUCCESS)
@@ -264,7 +264,7 @@ static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat
 }
 
 static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa_hw_desc *d,
-		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch)
+		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch, unsigned batch_index)
 {
 	struct sva_dsa *dsa = eng->dsa;
 	const struct sva_timing *t = sva_machine_timing(dsa->m);
@@ -299,7 +299,7 @@ static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 	} else {
 		cr->status = DSA_COMP_BAD_OPCODE;
 	}
-	complete(dsa, wq, &x, d, cr, in_batch, 0);
+	complete(dsa, wq, &x, d, cr, in_batch, batch_index);
 	dsa->st.completed++;
 	if (d->opcode < 0x21) {
 		unsigned code = cr->status & DSA_COMP_STATUS_MASK;
@@ -340,7 +340,7 @@ static void engine_main(void *arg)
 		eng->wq = wq;
 		eng->seq = e.seq;
 		eng->pasid = d.pasid;
-		exec_one(eng, &dsa->wq[wq], &d, &cr, e.seq, false);
+		exec_one(eng, &dsa->wq[wq], &d, &cr, e.seq, false, 0);
 		dsa->st.top_completed++;
 		sva_counter_inc(dsa->c_completed);
 		sva_counter_inc(dsa->wq[wq].c_completed);

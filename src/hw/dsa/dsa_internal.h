@@ -126,7 +126,7 @@ struct sva_dsa {
 
 /* dsa.c */
 void dsa_swerr(struct sva_dsa *dsa, unsigned code, int wq, const struct dsa_hw_desc *d,
-	       uint64_t fault_addr, bool write, bool batch, unsigned batch_index);
+	       uint64_t fault_addr, bool write, bool batch, unsigned batch_index, uint32_t invalid_flags);
 void dsa_halt(struct sva_dsa *dsa, const char *why);
 void dsa_raise_irq(struct sva_dsa *dsa, unsigned vector);
 

@@ -105,7 +105,7 @@ static int portal_movdir64b(void *opaque, uint64_t off, const uint8_t data[SVA_E
 	sva_counter_inc(dsa->c_submitted);
 	if (!wq || !accepting(dsa, wq) || !wq->dedicated) {
 		dsa->st.dropped++;
-		dsa_swerr(dsa, SWERR_WRONG_PORTAL, wq ? (int)wq->id : -1, NULL, 0, false, false, 0);
+		dsa_swerr(dsa, SWERR_WRONG_PORTAL, wq ? (int)wq->id : -1, NULL, 0, false, false, 0, 0);
 		return 0;
 	}
 	if (wq->count >= wq->size) {
@@ -113,7 +113,7 @@ static int portal_movdir64b(void *opaque, uint64_t off, const uint8_t data[SVA_E
 
 		memcpy(&hd, data, sizeof(hd));
 		dsa->st.dropped++;
-		dsa_swerr(dsa, SWERR_DWQ_FULL, (int)wq->id, &hd, 0, false, false, 0);
+		dsa_swerr(dsa, SWERR_DWQ_FULL, (int)wq->id, &hd, 0, false, false, 0, 0);
 		return 0;
 	}
 	/* A dedicated WQ's descriptors carry the WQ's PASID and privilege. */
