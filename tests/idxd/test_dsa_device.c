@@ -94,6 +94,17 @@ static void common_main(void *arg)
 	sva_dsa_stats(gu_dsa(t->sys), &ds);
 	GU_CHECK_EQ(ds.interrupts, irqs + 1);
 
+	/* A no-op is checked too: a flag it does not take, a reserved field set. */
+	rec = run_on(&sw, desc, gu_desc(DSA_OPCODE_NOOP, 0, 0, 0, GU_FL | IDXD_OP_FLAG_CC, cr));
+	GU_CHECK_EQ(rec.status, DSA_COMP_INVALID_FLAGS);
+	GU_CHECK_EQ(rec.invalid_flags, IDXD_OP_FLAG_CC);
+	d = gu_desc(DSA_OPCODE_NOOP, 0, 0, 0, GU_FL, cr);
+	((uint8_t *)&d)[48] = 1;	/* an operation-specific byte: reserved for a no-op */
+	rec = run_on(&sw, desc, d);
+	GU_CHECK_EQ(rec.status, DSA_COMP_NOZERO_RESERVE);
+	rec = run_on(&sw, desc, gu_desc(DSA_OPCODE_NOOP, 0, 0, 0, GU_FL | IDXD_OP_FLAG_FENCE, cr));
+	GU_CHECK_EQ(rec.status, DSA_COMP_SUCCESS);
+
 	/* Transfer size 0 and above the WQ's maximum (2 MiB). */
 	rec = run_on(&sw, desc, gu_desc(DSA_OPCODE_MEMMOVE, src, dst, 0, GU_FL, cr));
 	GU_CHECK_EQ(rec.status, DSA_COMP_XFER_ERANGE);

@@ -282,7 +282,17 @@ static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 	if (st) {
 		cr->status = (uint8_t)st;
 	} else if (d->opcode == DSA_OPCODE_NOOP) {
-		cr->status = DSA_COMP_SUCCESS;
+		/*
+		 * The operations library knows a no-op's flags and reserved
+		 * fields.  BOF was checked above: it also governs the record
+		 * write, so a no-op may carry it.
+		 */
+		struct dsa_op_env env = { .mem = &mem_ops, .ctx = &x };
+		struct dsa_hw_desc nd = *d;
+
+		nd.flags &= ~(uint32_t)IDXD_OP_FLAG_BOF;
+		st = dsa_op_check(&nd, &env, cr);
+		cr->status = st ? (uint8_t)st : DSA_COMP_SUCCESS;
 	} else if (d->opcode == DSA_OPCODE_DRAIN) {
 		/* Everything this WQ accepted before the drain must finish first. */
 		if (!in_batch)
