@@ -726,60 +726,15 @@ static void golden(const char *args, const char *name)
 	free(out);
 }
 
-/* ---- a device that halts: the driver resets it, even when every interrupt is lost ---- */
-
-static void test_device_halt_is_recovered(void **state)
-{
-	static const char *const faults[] = {
-		"\"faults\":{\"device_halt_at_ns\":20000},",
-		/* no interrupt arrives: only the irq thread's watchdog can notice */
-		"\"faults\":{\"device_halt_at_ns\":20000,\"irq_lost_every\":1},",
-	};
-	char path[96], args[256], text[1400];
-
-	(void)state;
-	tmp_path(path, sizeof(path), "bad.json");
-	for (size_t i = 0; i < 2; i++) {
-		char *out, *err;
-		json_object *j;
-		int rc;
-
-		snprintf(text, sizeof(text),
-			 "{%s\"processes\":[{\"name\":\"p\",\"main\":["
-			 "{\"do\":\"mmap\",\"as\":\"a\",\"size\":65536},{\"do\":\"touch\",\"buf\":\"a\",\"write\":true},"
-			 "{\"do\":\"mmap\",\"as\":\"b\",\"size\":65536},{\"do\":\"touch\",\"buf\":\"b\",\"write\":true},"
-			 "{\"do\":\"open\",\"wq\":\"wq0.0\",\"as\":\"q\"},"
-			 "{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"memmove\",\"src\":\"a\",\"dst\":\"b\","
-			 "\"size\":4096,\"count\":64,\"verify\":true}]}]}",
-			 faults[i]);
-		spit(path, text, strlen(text));
-		snprintf(args, sizeof(args), "run '%s' --json", path);
-		rc = sva(args, &out, &err);
-		if (rc != 0 || err[0])
-			fail_msg("case %zu: exit %d, stderr:\n%s", i, rc, err);
-		j = json_tokener_parse(out);
-		assert_non_null(j);
-		assert_int_equal(counter(j, "idxd.halts_recovered"), 1);
-		if (i == 1)
-			assert_true(counter(j, "idxd.lost_interrupts_recovered") >= 1);
-		else
-			assert_int_equal(counter(j, "idxd.lost_interrupts_recovered"), 0);
-		assert_int_equal(events(j, "halted: injected fatal error", NULL), 1);
-		assert_int_equal(events(j, "reset with work in flight", NULL), 1);
-		assert_int_equal(get_int(get(j, "guests"), "step_errors"), 0);
-		json_object_put(j);
-		free(out);
-		free(err);
-	}
-}
-
-/* ---- a small ATC: the same work, more translation requests ---------------------------- */
-
-static int64_t atc_misses_with(const char *machine)
+/*
+ * Run one process that copies 64 KiB buffers on wq0.0 (@size bytes, @count
+ * times, verified), after @top (scenario fields, each ending in a comma);
+ * returns the parsed --json report, which must show no step error.
+ */
+static json_object *run_copier(const char *top, unsigned size, unsigned count)
 {
 	char path[96], args[256], text[1400], *out, *err;
 	json_object *j;
-	int64_t misses;
 	int rc;
 
 	tmp_path(path, sizeof(path), "bad.json");
@@ -789,30 +744,60 @@ static int64_t atc_misses_with(const char *machine)
 		 "{\"do\":\"mmap\",\"as\":\"b\",\"size\":65536},{\"do\":\"touch\",\"buf\":\"b\",\"write\":true},"
 		 "{\"do\":\"open\",\"wq\":\"wq0.0\",\"as\":\"q\"},"
 		 "{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"memmove\",\"src\":\"a\",\"dst\":\"b\","
-		 "\"size\":65536,\"count\":4,\"verify\":true}]}]}",
-		 machine);
+		 "\"size\":%u,\"count\":%u,\"verify\":true}]}]}",
+		 top, size, count);
 	spit(path, text, strlen(text));
 	snprintf(args, sizeof(args), "run '%s' --json", path);
 	rc = sva(args, &out, &err);
 	if (rc != 0 || err[0])
-		fail_msg("%s: exit %d, stderr:\n%s", machine, rc, err);
+		fail_msg("%s: exit %d, stderr:\n%s", top, rc, err);
 	j = json_tokener_parse(out);
 	assert_non_null(j);
 	assert_int_equal(get_int(get(j, "guests"), "step_errors"), 0);
-	misses = counter(j, "dsa0.atc_misses");
-	json_object_put(j);
 	free(out);
 	free(err);
-	return misses;
+	return j;
 }
+
+/* ---- a device that halts: the driver resets it, even when every interrupt is lost ---- */
+
+static void test_device_halt_is_recovered(void **state)
+{
+	static const char *const faults[] = {
+		"\"faults\":{\"device_halt_at_ns\":20000},",
+		/* no interrupt arrives: only the irq thread's watchdog can notice */
+		"\"faults\":{\"device_halt_at_ns\":20000,\"irq_lost_every\":1},",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		json_object *j = run_copier(faults[i], 4096, 64);
+
+		assert_int_equal(counter(j, "idxd.halts_recovered"), 1);
+		if (i == 1)
+			assert_true(counter(j, "idxd.lost_interrupts_recovered") >= 1);
+		else
+			assert_int_equal(counter(j, "idxd.lost_interrupts_recovered"), 0);
+		assert_int_equal(events(j, "halted: injected fatal error", NULL), 1);
+		assert_int_equal(events(j, "reset with work in flight", NULL), 1);
+		json_object_put(j);
+	}
+}
+
+/* ---- a small ATC: the same work, more translation requests ---------------------------- */
 
 static void test_small_atc_misses_more(void **state)
 {
+	json_object *j;
 	int64_t big, small;
 
 	(void)state;
-	big = atc_misses_with("");
-	small = atc_misses_with("\"machine\":{\"atc_entries\":4},");
+	j = run_copier("", 65536, 4);
+	big = counter(j, "dsa0.atc_misses");
+	json_object_put(j);
+	j = run_copier("\"machine\":{\"atc_entries\":4},", 65536, 4);
+	small = counter(j, "dsa0.atc_misses");
+	json_object_put(j);
 	/* 32 pages per pass: they stay in 64 entries, not in 4 */
 	if (!(small > big && big > 0))
 		fail_msg("atc_misses: %lld with 4 entries, %lld with the default 64", (long long)small, (long long)big);
