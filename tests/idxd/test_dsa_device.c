@@ -116,6 +116,41 @@ static void test_priority_arbitration(void **state)
 	sva_system_destroy(t.sys);
 }
 
+/* ---- the command interface's error statuses ----------------------------------------------------- */
+
+static void test_command_errors(void **state)
+{
+	struct sva_system *sys;
+	struct sva_idxd *idxd;
+
+	(void)state;
+	/* Default configuration: wq0.0 shared and wq0.1 dedicated enabled; WQs 2-7 unconfigured. */
+	sys = gu_sys(tu_seed(41), NULL);
+	idxd = gu_idxd(sys);
+	assert_int_equal(sva_idxd_cmd(idxd, 0, 0), 0x01);		/* no such command */
+	assert_int_equal(sva_idxd_cmd(idxd, 15, 0), 0x01);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_DEVICE, 0), 0x10);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 0), 0x21);	/* already enabled */
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 8), 0x02);	/* 8 WQs: 0-7 */
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_DISABLE_WQ, 9), 0x02);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 5), 0x22);	/* size 0 */
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_REQUEST_INT_HANDLE, 200), 0x41);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_REQUEST_INT_HANDLE, 3), 0);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_DISABLE_WQ, 0), 0);
+	assert_int_equal(gu_bar0(sys, SVA_DSA_WQCFG_OFF + 24, 4) >> 30, 0);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 0), 0);	/* and back */
+	assert_int_equal(gu_bar0(sys, SVA_DSA_WQCFG_OFF + 24, 4) >> 30, 1);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_DISABLE_DEVICE, 0), 0);
+	assert_int_equal(gu_bar0(sys, SVA_DSA_GENSTS, 4) & 3, SVA_DSA_DISABLED);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_DISABLE_DEVICE, 0), 0x31);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_WQ, 0), 0x32);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_PASID, 1), 0x32);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 0), 0x20);	/* device disabled */
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_DEVICE, 0), 0);
+	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 0), 0);
+	sva_system_destroy(sys);
+}
+
 /* ---- common statuses ------------------------------------------------------------------------- */
 
 static void common_main(void *arg)
@@ -1248,6 +1283,7 @@ int main(void)
 		cmocka_unit_test(test_common_statuses),
 		cmocka_unit_test(test_cra_align_goes_to_swerr),
 		cmocka_unit_test(test_priority_arbitration),
+		cmocka_unit_test(test_command_errors),
 		cmocka_unit_test(test_priv_is_unreachable_from_user_enqcmd),
 		cmocka_unit_test(test_batch_statuses),
 		cmocka_unit_test(test_drain_waits_for_earlier_descriptors),
