@@ -157,18 +157,27 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 		counter(sys, "kernel.enqcmd_gp_fixups"), counter(sys, "kernel.mmu_notifier_ranges"),
 		counter(sys, "iopf.groups"));
 
-	lat = NULL;
-	for (struct sva_idxd *d = k->idxds; d && !lat; d = d->next) {
-		char n[64];
+	/* One line per device that completed something; named when there are several. */
+	{
+		bool several = k->idxds && k->idxds->next, title = false;
 
-		snprintf(n, sizeof(n), "%s.descriptor_latency", sva_dsa_name(d->dsa));
-		lat = sva_stat_find_hist(sim, n);
+		for (struct sva_idxd *d = k->idxds; d; d = d->next) {
+			char n[64];
+
+			snprintf(n, sizeof(n), "%s.descriptor_latency", sva_dsa_name(d->dsa));
+			lat = sva_stat_find_hist(sim, n);
+			if (!lat || !lat->count)
+				continue;
+			if (!title)
+				fprintf(f, "\nLatency (descriptor accepted to completed)\n");
+			title = true;
+			fprintf(f, "  %s%sp50 %" PRIu64 " ns, p90 %" PRIu64 " ns, p99 %" PRIu64 " ns, max %" PRIu64
+				" ns over %" PRIu64 " descriptors\n",
+				several ? sva_dsa_name(d->dsa) : "", several ? ": " : "",
+				sva_hist_percentile(lat, 50), sva_hist_percentile(lat, 90),
+				sva_hist_percentile(lat, 99), lat->max, lat->count);
+		}
 	}
-	if (lat && lat->count)
-		fprintf(f, "\nLatency (descriptor accepted to completed)\n  p50 %" PRIu64 " ns, p90 %" PRIu64
-			" ns, p99 %" PRIu64 " ns, max %" PRIu64 " ns over %" PRIu64 " descriptors\n",
-			sva_hist_percentile(lat, 50), sva_hist_percentile(lat, 90),
-			sva_hist_percentile(lat, 99), lat->max, lat->count);
 
 	fprintf(f, "\nTimeline (key events)\n");
 	for (unsigned i = 0; i < sva_journal_count(sim); i++) {

@@ -803,6 +803,19 @@ static void test_small_atc_misses_more(void **state)
 		fail_msg("atc_misses: %lld with 4 entries, %lld with the default 64", (long long)small, (long long)big);
 }
 
+/* With several devices the latency section has a line per device that worked. */
+static void test_latency_per_device(void **state)
+{
+	char args[1200], *out;
+
+	(void)state;
+	snprintf(args, sizeof(args), "run '%s/examples/scenarios/multi_device.json'", src_dir());
+	assert_int_equal(sva(args, &out, NULL), 0);
+	if (!strstr(out, "\n  dsa0: p50 ") || !strstr(out, "\n  dsa2: p50 "))
+		fail_msg("no latency line per device:\n%s", out);
+	free(out);
+}
+
 static void test_golden_default_report(void **state)
 {
 	(void)state;
@@ -839,6 +852,7 @@ int main(void)
 		cmocka_unit_test(test_different_seeds_differ),
 		cmocka_unit_test(test_device_halt_is_recovered),
 		cmocka_unit_test(test_small_atc_misses_more),
+		cmocka_unit_test(test_latency_per_device),
 		cmocka_unit_test(test_golden_default_report),
 	};
 
