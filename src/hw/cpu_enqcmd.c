@@ -51,14 +51,13 @@ static int check_dst(struct sva_cpu *cpu, uint64_t dst, struct sva_exception *ex
 }
 
 static void trace_enq(struct sva_cpu *cpu, const char *insn, sva_time_t start,
-		      uint64_t pa, uint32_t dword0, int status)
+		      uint64_t pa, uint32_t dword0, const char *status)
 {
 	struct sva_sim *sim = sva_machine_sim(cpu->m);
 	struct sva_trace_arg args[3] = {
 		SVA_TARG_X("pa", pa),
 		SVA_TARG_X("dword0", dword0),
-		SVA_TARG_S("status", status == SVA_ENQ_ACCEPTED ? "accepted" :
-				     status == SVA_ENQ_RETRY ? "retry" : "error"),
+		SVA_TARG_S("status", status),
 	};
 
 	if (sim && cpu->track > 0 && sva_trace_enabled(sim))
@@ -116,7 +115,8 @@ static int enq_once(struct sva_cpu *cpu, void *a, struct sva_exception *exc)
 	r = sva_phys_enqueue(cpu->phys, pa, cmd);
 	cpu_charge(cpu, t->enqcmd_rtt - half);
 	cpu_settle(cpu);
-	trace_enq(cpu, insn, start, pa, dword0, r);
+	trace_enq(cpu, insn, start, pa, dword0,
+		  r == SVA_ENQ_ACCEPTED ? "accepted" : r == SVA_ENQ_RETRY ? "retry" : "error");
 	if (r < 0)
 		return r;
 	if (r == SVA_ENQ_ACCEPTED)
@@ -145,6 +145,8 @@ static int movdir64b_once(struct sva_cpu *cpu, void *a, struct sva_exception *ex
 {
 	const uint64_t *ops = a;	/* { dst, src } */
 	uint8_t data[SVA_ENQ_SIZE];
+	struct sva_sim *sim = sva_machine_sim(cpu->m);
+	sva_time_t start = sim ? sva_now(sim) : 0;
 	uint64_t pa;
 	int r;
 
@@ -166,6 +168,8 @@ static int movdir64b_once(struct sva_cpu *cpu, void *a, struct sva_exception *ex
 		return r;
 	cpu->stats.movdir64b++;
 	cpu_charge(cpu, sva_machine_timing(cpu->m)->movdir64b);
+	/* Posted: no answer comes back, so the trace can only say it was sent. */
+	trace_enq(cpu, "movdir64b", start, pa, get_le32(data), "posted");
 	return 0;
 }
 

@@ -231,6 +231,9 @@ static void test_trace_is_valid_and_reproducible(void **state)
 	b = slurp("cli_trace_b.json", &lb);
 	c = slurp("cli_trace_c.json", &lc);
 	validate_trace(a);
+	/* both ways to submit show on the CPU tracks: ENQCMD and the posted MOVDIR64B */
+	assert_non_null(strstr(a, "\"name\":\"enqcmd\""));
+	assert_non_null(strstr(a, "\"name\":\"movdir64b\""));
 	assert_int_equal(la, lb);
 	assert_memory_equal(a, b, la);
 	assert_true(la != lc || memcmp(a, c, la) != 0);
