@@ -62,7 +62,7 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 	fprintf(f, "sva run: %s (seed %" PRIu64 ")\n", s->name, seed);
 	if (s->description[0])
 		fprintf(f, "  %s\n", s->description);
-	fprintf(f, "  virtual time %.3f ms, %u CPUs\n\n", (double)sva_now(sim) / 1e6, k->nr_lcpus);
+	fprintf(f, "  virtual time %.3f ms, %u CPUs\n\n", (double)sva_sim_last_event_time(sim) / 1e6, k->nr_lcpus);
 
 	fprintf(f, "Configuration\n");
 	for (struct sva_idxd *d = k->idxds; d; d = d->next) {
@@ -120,7 +120,7 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 		fprintf(f, "  %s: %" PRIu64 " descriptors completed (%" PRIu64 " failed, %" PRIu64
 			" in %" PRIu64 " batches), %" PRIu64 " bytes moved, %.2f GB/s over the run\n",
 			sva_dsa_name(d->dsa), ds.completed, ds.failed, ds.batch_descs, ds.batches, ds.bytes,
-			gbps(ds.bytes, sva_now(sim)));
+			gbps(ds.bytes, sva_sim_last_event_time(sim)));
 		fprintf(f, "  %s: ATC %" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64 " invalidations; "
 			"%" PRIu64 " page requests (%" PRIu64 " success, %" PRIu64 " invalid)\n",
 			sva_dsa_name(d->dsa), ds.atc_hits, ds.atc_misses, ds.atc_invalidations,
@@ -206,7 +206,7 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 
 	JS(o, "scenario", s->name);
 	JU(o, "seed", seed);
-	JU(o, "virtual_time_ns", sva_now(sim));
+	JU(o, "virtual_time_ns", sva_sim_last_event_time(sim));
 	JU(o, "cpus", k->nr_lcpus);
 	a = json_object_new_array();
 	for (struct sva_idxd *d = k->idxds; d; d = d->next)

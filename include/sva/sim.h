@@ -71,6 +71,11 @@ int sva_sim_run_until(struct sva_sim *sim, sva_time_t deadline);
 void sva_sim_stop(struct sva_sim *sim);
 
 sva_time_t sva_now(const struct sva_sim *sim);
+/*
+ * When the last foreground event fired: the end of the work, where sva_now()
+ * may have been carried on to a deadline (sva_sim_run_until) past it.
+ */
+sva_time_t sva_sim_last_event_time(const struct sva_sim *sim);
 uint64_t sva_sim_seed(const struct sva_sim *sim);
 const char *sva_sim_ctx_name(const struct sva_sim *sim);
 /* True when nothing is ready and nothing is scheduled (waits without a deadline aside). */

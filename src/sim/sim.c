@@ -103,6 +103,8 @@ int sva_sim_run_until(struct sva_sim *sim, sva_time_t deadline)
 			break;
 		ev = sva_ready_pick(sim);
 		sim->counts.events++;
+		if (!ev->background)
+			sim->last_event = sim->now;
 		ev->fire(sim, ev);
 	}
 	sva_stack_guard_remove(sim);
@@ -129,6 +131,11 @@ void sva_sim_stop(struct sva_sim *sim)
 sva_time_t sva_now(const struct sva_sim *sim)
 {
 	return sim->now;
+}
+
+sva_time_t sva_sim_last_event_time(const struct sva_sim *sim)
+{
+	return sim->last_event;
 }
 
 uint64_t sva_sim_seed(const struct sva_sim *sim)

@@ -156,6 +156,7 @@ void sva_trace_free(struct sva_tracer *tr);
 
 struct sva_sim {
 	sva_time_t now;
+	sva_time_t last_event;	/* when the last foreground event fired */
 	uint64_t seed;
 	uint64_t rng[4];		/* xoshiro256** state */
 
