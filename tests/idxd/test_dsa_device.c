@@ -13,6 +13,7 @@
 #include "guest_util.h"
 #include "hw/dsa/dsa_internal.h"
 #include "hw/dsa/dsa_ops_internal.h"
+#include "os/iommu_drv.h"
 
 struct dv {
 	struct sva_system *sys;
@@ -149,6 +150,60 @@ static void test_command_errors(void **state)
 	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_DEVICE, 0), 0);
 	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 0), 0);
 	sva_system_destroy(sys);
+}
+
+/* ---- block on fault when the kernel cannot resolve the fault -------------------------------------- */
+
+/*
+ * The iopf handler answers Invalid Request for an address with no mapping
+ * (PAGE_FAULT_IR), and a Response Failure when told to fail
+ * (TRANSLATION_FAIL); either way the descriptor stops at the faulting page.
+ */
+static void bof_unresolved_main(void *arg)
+{
+	struct dv *t = arg;
+	struct gu_wq sw;
+	struct dsa_completion_record rec;
+	uint64_t buf = gu_alloc(64 * 1024, true), desc = buf, cr = buf + 4096, src = buf + 8192;
+	uint64_t hole = gu_alloc(8192, false), fresh = gu_alloc(8192, false);
+	struct sva_dsa_stats ds;
+
+	/* Open first: the portal mapping would otherwise reuse the hole's addresses. */
+	GU_CHECK_EQ(gu_open_wq("/dev/dsa/wq0.0", &sw), 0);
+	GU_CHECK_EQ(sva_munmap(hole, 8192), 0);
+	gu_fill(src, 8192, 6);
+	rec = run_on(&sw, desc, gu_desc(DSA_OPCODE_MEMMOVE, src, hole, 8192, GU_FL | IDXD_OP_FLAG_BOF, cr));
+	GU_CHECK_EQ(rec.status, DSA_COMP_PAGE_FAULT_IR | DSA_COMP_STATUS_WRITE);
+	GU_CHECK_EQ(rec.fault_addr, hole);
+	GU_CHECK_EQ(rec.bytes_completed, 0);
+	sva_dsa_stats(gu_dsa(t->sys), &ds);
+	t->v[0] = ds.prs_invalid;
+
+	t->k->iommu->inject_resp_failure = 1;
+	rec = run_on(&sw, desc, gu_desc(DSA_OPCODE_MEMMOVE, src, fresh, 8192, GU_FL | IDXD_OP_FLAG_BOF, cr));
+	GU_CHECK_EQ(rec.status & DSA_COMP_STATUS_MASK, DSA_COMP_TRANSLATION_FAIL);
+	GU_CHECK_EQ(rec.fault_addr, fresh);
+	sva_dsa_stats(gu_dsa(t->sys), &ds);
+	t->v[1] = ds.prs_failure;
+	/*
+	 * A Response Failure stops the function's PRI (PCIe): later faults
+	 * cannot be resolved either, and no response comes back.
+	 */
+	rec = run_on(&sw, desc, gu_desc(DSA_OPCODE_MEMMOVE, src, fresh, 8192, GU_FL | IDXD_OP_FLAG_BOF, cr));
+	GU_CHECK_EQ(rec.status & DSA_COMP_STATUS_MASK, DSA_COMP_TRANSLATION_FAIL);
+	sva_dsa_stats(gu_dsa(t->sys), &ds);
+	GU_CHECK_EQ(ds.prs_failure, t->v[1]);
+}
+
+static void test_bof_fault_the_kernel_cannot_resolve(void **state)
+{
+	struct dv t = { 0 };
+
+	(void)state;
+	dv_run(&t, tu_seed(42), NULL, bof_unresolved_main, &t);
+	assert_int_equal(t.v[0], 1);
+	assert_int_equal(t.v[1], 1);
+	sva_system_destroy(t.sys);
 }
 
 /* ---- common statuses ------------------------------------------------------------------------- */
@@ -1284,6 +1339,7 @@ int main(void)
 		cmocka_unit_test(test_cra_align_goes_to_swerr),
 		cmocka_unit_test(test_priority_arbitration),
 		cmocka_unit_test(test_command_errors),
+		cmocka_unit_test(test_bof_fault_the_kernel_cannot_resolve),
 		cmocka_unit_test(test_priv_is_unreachable_from_user_enqcmd),
 		cmocka_unit_test(test_batch_statuses),
 		cmocka_unit_test(test_drain_waits_for_earlier_descriptors),
