@@ -179,6 +179,10 @@ static void bof_unresolved_main(void *arg)
 	sva_dsa_stats(gu_dsa(t->sys), &ds);
 	t->v[0] = ds.prs_invalid;
 
+	/* A destination that translates to MMIO (the portal's own page): a bus error. */
+	rec = run_on(&sw, desc, gu_desc(DSA_OPCODE_MEMMOVE, src, sw.portal, 64, GU_FL, cr));
+	GU_CHECK_EQ(rec.status, DSA_COMP_HW_ERR1);
+
 	t->k->iommu->inject_resp_failure = 1;
 	rec = run_on(&sw, desc, gu_desc(DSA_OPCODE_MEMMOVE, src, fresh, 8192, GU_FL | IDXD_OP_FLAG_BOF, cr));
 	GU_CHECK_EQ(rec.status & DSA_COMP_STATUS_MASK, DSA_COMP_TRANSLATION_FAIL);
