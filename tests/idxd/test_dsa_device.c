@@ -149,6 +149,34 @@ static void test_command_errors(void **state)
 	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 0), 0x20);	/* device disabled */
 	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_DEVICE, 0), 0);
 	assert_int_equal(sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 0), 0);
+
+	/* Enable WQ 5 through its WQCFG, one mistake at a time, in the order the checks run. */
+	{
+		struct sva_phys *phys = sva_system_kernel(sys)->phys;
+		uint64_t cfg5 = sva_dsa_bar0(gu_dsa(sys)) + SVA_DSA_WQCFG_OFF + 5 * 32;
+		static const struct {
+			uint16_t size, threshold;
+			uint32_t w2, w3;
+			unsigned status;
+		} steps[] = {
+			{ 200, 0, 1u << 4, 0, 0x22 },			/* 24 enabled + 200 > 128 */
+			{ 8, 0, 0, 0, 0x23 },				/* priority 0 */
+			{ 8, 0, 5u << 4, 0, 0x26 },			/* shared without PASID enable */
+			{ 8, 9, 5u << 4 | 1u << 28, 0, 0x22 },		/* threshold > size */
+			{ 8, 4, 5u << 4 | 1u << 28, 15u << 5, 0x27 },	/* batch shift > the device's 10 */
+			{ 8, 4, 5u << 4 | 1u << 28, 5u << 5, 0x11 },	/* in no group */
+		};
+
+		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+			sva_phys_write(phys, cfg5, &steps[i].size, 2);
+			sva_phys_write(phys, cfg5 + 4, &steps[i].threshold, 2);
+			sva_phys_write(phys, cfg5 + 8, &steps[i].w2, 4);
+			sva_phys_write(phys, cfg5 + 12, &steps[i].w3, 4);
+			if (sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 5) != (int)steps[i].status)
+				fail_msg("step %zu: CMDSTS %#x, expected %#x", i, sva_idxd_cmd(idxd, SVA_DSA_CMD_ENABLE_WQ, 5),
+					 steps[i].status);
+		}
+	}
 	sva_system_destroy(sys);
 }
 
