@@ -20,46 +20,6 @@
 
 #include "testutil.h"
 
-static const char *bin(void)
-{
-	const char *b = getenv("SVA_SVA_BIN");
-
-	if (!b)
-		fail_msg("SVA_SVA_BIN is not set (run through ctest)");
-	return b;
-}
-
-/* Run `sva ARGS`, stdout into a malloc'd string (stderr too when @both); exit status back. */
-static int run_sva(const char *args, char **out, bool both)
-{
-	char cmd[4096];
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap);
-	FILE *p;
-	int st;
-
-	assert_non_null(buf);
-	snprintf(cmd, sizeof(cmd), "'%s' %s%s", bin(), args, both ? " 2>&1" : " 2>/dev/null");
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			buf = realloc(buf, cap *= 2);
-			assert_non_null(buf);
-		}
-		n = fread(buf + len, 1, cap - len - 1, p);
-		if (!n)
-			break;
-		len += n;
-	}
-	buf[len] = 0;
-	st = pclose(p);
-	*out = buf;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static const char *const suites[] = { "size", "latency", "async", "batch", "engines", "wqs", "swq", "fault" };
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
 
@@ -68,7 +28,7 @@ static void test_quick_text_runs_every_suite(void **state)
 	char *out, hdr[64];
 
 	(void)state;
-	assert_int_equal(run_sva("bench --quick", &out, false), 0);
+	assert_int_equal(tu_sva("bench --quick", &out, false), 0);
 	for (size_t i = 0; i < NSUITES; i++) {
 		snprintf(hdr, sizeof(hdr), "== %s: ", suites[i]);
 		if (!strstr(out, hdr))
@@ -84,7 +44,7 @@ static void test_quick_json_has_every_suite_with_rows(void **state)
 	char *out;
 
 	(void)state;
-	assert_int_equal(run_sva("bench --json --quick", &out, false), 0);
+	assert_int_equal(tu_sva("bench --json --quick", &out, false), 0);
 	doc = json_tokener_parse(out);
 	if (!doc)
 		fail_msg("not JSON:\n%s", out);
@@ -135,7 +95,7 @@ static void test_csv_and_svg(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(args, sizeof(args), "bench --csv --quick --svg %s/charts fault size", dir);
-	assert_int_equal(run_sva(args, &out, false), 0);
+	assert_int_equal(tu_sva(args, &out, false), 0);
 	assert_true(!strncmp(out, "suite,x,x_unit,series,value,unit\n", 33));
 	assert_non_null(strstr(out, "\nfault,ATC hit,,4 KiB memmove,"));
 	assert_non_null(strstr(out, "\nsize,4096,B,DSA sync,"));
@@ -165,12 +125,12 @@ static void test_usage_errors(void **state)
 	char *out;
 
 	(void)state;
-	assert_int_equal(run_sva("bench nosuch", &out, true), 2);
+	assert_int_equal(tu_sva("bench nosuch", &out, true), 2);
 	assert_non_null(strstr(out, "'nosuch' is not a suite"));
 	free(out);
-	assert_int_equal(run_sva("bench --json --csv", &out, true), 2);
+	assert_int_equal(tu_sva("bench --json --csv", &out, true), 2);
 	free(out);
-	assert_int_equal(run_sva("bench --list", &out, false), 0);
+	assert_int_equal(tu_sva("bench --list", &out, false), 0);
 	for (size_t i = 0; i < NSUITES; i++)
 		assert_non_null(strstr(out, suites[i]));
 	free(out);
@@ -251,11 +211,11 @@ static void test_timing_file_errors_through_the_cli(void **state)
 	assert_int_equal(write(fd, "{\"enqcmd\": 1}\n", 14), 14);
 	close(fd);
 	snprintf(args, sizeof(args), "bench size --quick --timing %s", path);
-	assert_int_equal(run_sva(args, &out, true), 2);
+	assert_int_equal(tu_sva(args, &out, true), 2);
 	assert_non_null(strstr(out, "$.enqcmd: unknown timing parameter"));
 	free(out);
 	snprintf(args, sizeof(args), "run --quiet --timing %s", path);
-	assert_int_equal(run_sva(args, &out, true), 2);
+	assert_int_equal(tu_sva(args, &out, true), 2);
 	assert_non_null(strstr(out, "sva run: --timing: "));
 	free(out);
 	/* A good file: the dump shows it, and run accepts it. */
@@ -264,13 +224,13 @@ static void test_timing_file_errors_through_the_cli(void **state)
 	assert_int_equal(write(fd, "{\"enqcmd_rtt\": 321}\n", 20), 20);
 	close(fd);
 	snprintf(args, sizeof(args), "bench --dump-timing --timing %s", path);
-	assert_int_equal(run_sva(args, &out, false), 0);
+	assert_int_equal(tu_sva(args, &out, false), 0);
 	assert_non_null(strstr(out, "\"enqcmd_rtt\": 321,"));
 	free(out);
 	snprintf(args, sizeof(args), "run --quiet --timing %s", path);
-	assert_int_equal(run_sva(args, &out, true), 0);
+	assert_int_equal(tu_sva(args, &out, true), 0);
 	free(out);
-	assert_int_equal(run_sva("bench --timing /nonexistent/t.json", &out, true), 2);
+	assert_int_equal(tu_sva("bench --timing /nonexistent/t.json", &out, true), 2);
 	assert_non_null(strstr(out, "/nonexistent/t.json: cannot read"));
 	free(out);
 	unlink(path);

@@ -10,54 +10,19 @@
 
 #include "testutil.h"
 
-static const char *sva_bin(void)
-{
-	const char *b = getenv("SVA_SVA_BIN");
-
-	if (!b)
-		fail_msg("SVA_SVA_BIN is not set (run through ctest)");
-	return b;
-}
-
-/* Run `sva ARGS`; returns exit status, stdout in *out (stderr merged when @merge). */
-static int sva(const char *args, char **out, int merge)
-{
-	char cmd[1024];
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap);
-	FILE *p;
-	size_t r;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s%s", sva_bin(), args, merge ? " 2>&1" : " 2>/dev/null");
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	while ((r = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-		len += r;
-		if (cap - len < 2) {
-			buf = realloc(buf, cap *= 2);
-			assert_non_null(buf);
-		}
-	}
-	buf[len] = '\0';
-	st = pclose(p);
-	*out = buf;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 static void test_help_and_version(void **state)
 {
 	char *o;
 
 	(void)state;
-	assert_int_equal(sva("--help", &o, 0), 0);
+	assert_int_equal(tu_sva("--help", &o, 0), 0);
 	assert_non_null(strstr(o, "usage: sva"));
 	assert_non_null(strstr(o, "run"));
 	free(o);
-	assert_int_equal(sva("--version", &o, 0), 0);
+	assert_int_equal(tu_sva("--version", &o, 0), 0);
 	assert_true(strncmp(o, "sva ", 4) == 0);
 	free(o);
-	assert_int_equal(sva("run --help", &o, 0), 0);
+	assert_int_equal(tu_sva("run --help", &o, 0), 0);
 	assert_non_null(strstr(o, "--seed"));
 	assert_non_null(strstr(o, "--trace"));
 	free(o);
@@ -79,7 +44,7 @@ static void test_bad_usage_exits_2_with_a_message(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(sva(cases[i].args, &o, 1), 2);
+		assert_int_equal(tu_sva(cases[i].args, &o, 1), 2);
 		if (!strstr(o, cases[i].msg))
 			fail_msg("'sva %s' printed:\n%s\nexpected to contain: %s", cases[i].args, o, cases[i].msg);
 		free(o);
@@ -93,9 +58,9 @@ static void test_run_reports_and_json_agrees(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(sva("run --seed 3", &human, 0), 0);
+	assert_int_equal(tu_sva("run --seed 3", &human, 0), 0);
 	assert_non_null(strstr(human, "virtual time"));
-	assert_int_equal(sva("run --seed 3 --json", &json, 0), 0);
+	assert_int_equal(tu_sva("run --seed 3 --json", &json, 0), 0);
 	j = json_tokener_parse(json);
 	assert_non_null(j);
 	assert_true(json_object_object_get_ex(j, "seed", &v));
@@ -122,7 +87,7 @@ static void test_run_reports_and_json_agrees(void **state)
 	json_object_put(j);
 	free(human);
 	free(json);
-	assert_int_equal(sva("run --quiet", &human, 0), 0);
+	assert_int_equal(tu_sva("run --quiet", &human, 0), 0);
 	assert_string_equal(human, "");
 	free(human);
 }
@@ -144,7 +109,7 @@ static void test_default_run_tells_the_whole_story(void **state)
 	char *out;
 
 	(void)state;
-	assert_int_equal(sva("run", &out, 0), 0);
+	assert_int_equal(tu_sva("run", &out, 0), 0);
 	for (size_t i = 0; i < sizeof(story) / sizeof(story[0]); i++)
 		if (!strstr(out, story[i]))
 			fail_msg("the default run does not show: %s", story[i]);
@@ -221,11 +186,11 @@ static void test_trace_is_valid_and_reproducible(void **state)
 	size_t la, lb, lc;
 
 	(void)state;
-	assert_int_equal(sva("run --seed 9 --quiet --trace cli_trace_a.json", &o, 0), 0);
+	assert_int_equal(tu_sva("run --seed 9 --quiet --trace cli_trace_a.json", &o, 0), 0);
 	free(o);
-	assert_int_equal(sva("run --seed 9 --quiet --trace cli_trace_b.json", &o, 0), 0);
+	assert_int_equal(tu_sva("run --seed 9 --quiet --trace cli_trace_b.json", &o, 0), 0);
 	free(o);
-	assert_int_equal(sva("run --seed 10 --quiet --trace cli_trace_c.json", &o, 0), 0);
+	assert_int_equal(tu_sva("run --seed 10 --quiet --trace cli_trace_c.json", &o, 0), 0);
 	free(o);
 	a = slurp("cli_trace_a.json", &la);
 	b = slurp("cli_trace_b.json", &lb);

@@ -33,11 +33,6 @@ static const char *env_or_fail(const char *name)
 	return v;
 }
 
-static const char *sva_bin(void)
-{
-	return env_or_fail("SVA_SVA_BIN");
-}
-
 static const char *src_dir(void)
 {
 	return env_or_fail("SVA_SOURCE_DIR");
@@ -93,7 +88,7 @@ static int sva(const char *args, char **out, char **err)
 
 	tmp_path(o, sizeof(o), "stdout");
 	tmp_path(e, sizeof(e), "stderr");
-	snprintf(cmd, sizeof(cmd), "'%s' %s >'%s' 2>'%s'", sva_bin(), args, o, e);
+	snprintf(cmd, sizeof(cmd), "'%s' %s >'%s' 2>'%s'", tu_sva_bin(), args, o, e);
 	st = system(cmd);
 	so = slurp(o, NULL);
 	se = slurp(e, NULL);

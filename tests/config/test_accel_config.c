@@ -645,40 +645,6 @@ static void test_missing_file(void **state)
 
 /* --- the command --- */
 
-static const char *sva_bin(void)
-{
-	const char *b = getenv("SVA_SVA_BIN");
-
-	if (!b)
-		fail_msg("SVA_SVA_BIN is not set (run through ctest)");
-	return b;
-}
-
-static int sva(const char *args, char **out)
-{
-	char cmd[8192];
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap);
-	FILE *p;
-	size_t r;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", sva_bin(), args);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	while ((r = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-		len += r;
-		if (cap - len < 2) {
-			buf = realloc(buf, cap *= 2);
-			assert_non_null(buf);
-		}
-	}
-	buf[len] = '\0';
-	st = pclose(p);
-	*out = buf;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 static char *write_tmp(const char *text)
 {
 	char *path = strdup("/tmp/sva-config-test-XXXXXX");
@@ -697,7 +663,7 @@ static void test_cli(void **state)
 
 	(void)state;
 	snprintf(args, sizeof(args), "config validate %s/2g2q_user.json", examples_dir());
-	assert_int_equal(sva(args, &o), 0);
+	assert_int_equal(tu_sva(args, &o, true), 0);
 	snprintf(want, sizeof(want), "%s/2g2q_user.json: ok (1 device, 2 groups, 2 WQs, 4 engines)\n",
 		 examples_dir());
 	assert_string_equal(o, want);
@@ -706,14 +672,14 @@ static void test_cli(void **state)
 	json = mutate(WQ0 "/threshold", "20", NULL);
 	bad = write_tmp(json);
 	snprintf(args, sizeof(args), "config validate %s", bad);
-	assert_int_equal(sva(args, &o), 2);
+	assert_int_equal(tu_sva(args, &o, true), 2);
 	snprintf(want, sizeof(want),
 		 "%s: dsa0/wq0.0: threshold 20 is larger than the WQ size 16 (shared WQs need threshold <= size)\n",
 		 bad);
 	assert_string_equal(o, want);
 	free(o);
 	snprintf(args, sizeof(args), "config show %s", bad);
-	assert_int_equal(sva(args, &o), 2);
+	assert_int_equal(tu_sva(args, &o, true), 2);
 	free(o);
 	unlink(bad);
 	free(bad);
@@ -721,18 +687,18 @@ static void test_cli(void **state)
 
 	bad = write_tmp("[{\"dev\":\"dsa0\",");
 	snprintf(args, sizeof(args), "config validate %s", bad);
-	assert_int_equal(sva(args, &o), 2);
+	assert_int_equal(tu_sva(args, &o, true), 2);
 	assert_non_null(strstr(o, "line 1, column 16: malformed JSON: unexpected end of data"));
 	free(o);
 	unlink(bad);
 	free(bad);
 
-	assert_int_equal(sva("config validate /nonexistent/c.json", &o), 2);
+	assert_int_equal(tu_sva("config validate /nonexistent/c.json", &o, true), 2);
 	assert_string_equal(o, "/nonexistent/c.json: cannot open: No such file or directory\n");
 	free(o);
 
 	snprintf(args, sizeof(args), "config show %s/kernel_wq.json", examples_dir());
-	assert_int_equal(sva(args, &o), 0);
+	assert_int_equal(tu_sva(args, &o, true), 0);
 	assert_non_null(strstr(o, "group0.0"));
 	assert_non_null(strstr(o, "wq0.0"));
 	assert_non_null(strstr(o, "dmaengine"));
@@ -741,33 +707,33 @@ static void test_cli(void **state)
 	free(o);
 
 	snprintf(args, sizeof(args), "config show --json %s/multi_device.json", examples_dir());
-	assert_int_equal(sva(args, &o), 0);
+	assert_int_equal(tu_sva(args, &o, true), 0);
 	cfg = parse_ok(o);
 	assert_int_equal(cfg->nr_devices, 2);
 	idxd_config_free(cfg);
 	free(o);
 
-	assert_int_equal(sva("config --help", &o), 0);
+	assert_int_equal(tu_sva("config --help", &o, true), 0);
 	assert_non_null(strstr(o, "usage: sva config validate FILE"));
 	free(o);
-	assert_int_equal(sva("config validate --help", &o), 0);
+	assert_int_equal(tu_sva("config validate --help", &o, true), 0);
 	assert_non_null(strstr(o, "usage: sva config validate FILE"));
 	free(o);
-	assert_int_equal(sva("config show --help", &o), 0);
+	assert_int_equal(tu_sva("config show --help", &o, true), 0);
 	assert_non_null(strstr(o, "--json"));
 	free(o);
-	assert_int_equal(sva("config", &o), 2);
+	assert_int_equal(tu_sva("config", &o, true), 2);
 	free(o);
-	assert_int_equal(sva("config validate", &o), 2);
+	assert_int_equal(tu_sva("config validate", &o, true), 2);
 	free(o);
-	assert_int_equal(sva("config validate a b", &o), 2);
+	assert_int_equal(tu_sva("config validate a b", &o, true), 2);
 	free(o);
-	assert_int_equal(sva("config show --bogus x", &o), 2);
+	assert_int_equal(tu_sva("config show --bogus x", &o, true), 2);
 	free(o);
-	assert_int_equal(sva("config frob", &o), 2);
+	assert_int_equal(tu_sva("config frob", &o, true), 2);
 	assert_non_null(strstr(o, "'frob' is not a subcommand"));
 	free(o);
-	assert_int_equal(sva("--help", &o), 0);
+	assert_int_equal(tu_sva("--help", &o, true), 0);
 	assert_non_null(strstr(o, "config"));
 	free(o);
 }

@@ -64,3 +64,39 @@ uint64_t tu_seed(uint64_t def)
 
 	return s && *s ? strtoull(s, NULL, 0) : def;
 }
+
+const char *tu_sva_bin(void)
+{
+	const char *b = getenv("SVA_SVA_BIN");
+
+	if (!b)
+		fail_msg("SVA_SVA_BIN is not set (run through ctest)");
+	return b;
+}
+
+int tu_sva(const char *args, char **out, bool merge)
+{
+	char cmd[8192];
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	FILE *p;
+	size_t r;
+	int st, n;
+
+	assert_non_null(buf);
+	n = snprintf(cmd, sizeof(cmd), "'%s' %s%s", tu_sva_bin(), args, merge ? " 2>&1" : " 2>/dev/null");
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while ((r = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+		len += r;
+		if (cap - len < 2) {
+			buf = realloc(buf, cap *= 2);
+			assert_non_null(buf);
+		}
+	}
+	buf[len] = '\0';
+	st = pclose(p);
+	*out = buf;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}

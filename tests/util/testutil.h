@@ -5,6 +5,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -20,5 +21,15 @@ int tu_run_child(void (*fn)(void *), void *arg, char **err);
 
 /* A test seed from SVA_TEST_SEED when set, else @def: lets a failure be replayed. */
 uint64_t tu_seed(uint64_t def);
+
+/* The sva binary under test: $SVA_SVA_BIN, which ctest sets (fails the test otherwise). */
+const char *tu_sva_bin(void);
+
+/*
+ * Run `sva ARGS` through the shell (ARGS as is).  Its stdout, and its
+ * stderr too when @merge (else discarded), goes into *out (malloc'd,
+ * NUL-terminated).  Returns the exit status, 128 when it did not exit.
+ */
+int tu_sva(const char *args, char **out, bool merge);
 
 #endif
