@@ -16,6 +16,7 @@
 
 #include "testutil.h"
 #include "dsa_tmem.h"
+#include "dsa_status.h"
 #include "hw/dsa/dsa_ops_internal.h"
 
 #define BASE	0x7ffff0000000ull
@@ -29,24 +30,6 @@ static const uint8_t ops[] = {
 	DSA_OPCODE_COPY_CRC, DSA_OPCODE_DIF_CHECK, DSA_OPCODE_DIF_INS,
 	DSA_OPCODE_DIF_STRP, DSA_OPCODE_DIF_UPDT, DSA_OPCODE_CFLUSH,
 };
-
-static bool status_known(uint8_t st)
-{
-	switch (st & DSA_COMP_STATUS_MASK) {
-	case DSA_COMP_SUCCESS: case DSA_COMP_SUCCESS_PRED:
-	case DSA_COMP_PAGE_FAULT_NOBOF: case DSA_COMP_PAGE_FAULT_IR:
-	case DSA_COMP_DR_OFFSET_NOINC: case DSA_COMP_DR_OFFSET_ERANGE:
-	case DSA_COMP_DIF_ERR: case DSA_COMP_BAD_OPCODE:
-	case DSA_COMP_INVALID_FLAGS: case DSA_COMP_NOZERO_RESERVE:
-	case DSA_COMP_XFER_ERANGE: case DSA_COMP_DR_ERANGE:
-	case DSA_COMP_OVERLAP_BUFFERS: case DSA_COMP_DCAST_ERR:
-	case DSA_COMP_ADDR_ALIGN: case DSA_COMP_HW_ERR1:
-	case DSA_COMP_TRANSLATION_FAIL:
-		return true;
-	default:
-		return false;
-	}
-}
 
 /* An address in (or just around) the window, sometimes 8-byte aligned. */
 static uint64_t waddr(uint64_t *r)
@@ -212,7 +195,7 @@ static void run_seed(uint64_t seed)
 			fail_msg("desc %d: rejected (%#x) but touched memory", i, chk);
 		if (chk && cr.status != chk)
 			fail_msg("desc %d: check %#x, execute %#x", i, chk, cr.status);
-		if (!status_known(cr.status))
+		if (!dsa_op_status_known(cr.status))
 			fail_msg("desc %d: opcode %#x status %#x", i, d.opcode, cr.status);
 		if (!chk)
 			executed++;

@@ -39,6 +39,7 @@
 #include "hw/dsa/dsa_ops.h"
 
 #include "fuzz_util.h"
+#include "../util/dsa_status.h"
 
 #define WBASE	0x1000ull
 #define PAGE	4096ull
@@ -137,24 +138,6 @@ static void fm_flush(struct fmem *m)
 		prev = next;
 	}
 	m->live = NULL;
-}
-
-static bool status_known(uint8_t st)
-{
-	switch (st & DSA_COMP_STATUS_MASK) {
-	case DSA_COMP_SUCCESS: case DSA_COMP_SUCCESS_PRED:
-	case DSA_COMP_PAGE_FAULT_NOBOF: case DSA_COMP_PAGE_FAULT_IR:
-	case DSA_COMP_DR_OFFSET_NOINC: case DSA_COMP_DR_OFFSET_ERANGE:
-	case DSA_COMP_DIF_ERR: case DSA_COMP_BAD_OPCODE:
-	case DSA_COMP_INVALID_FLAGS: case DSA_COMP_NOZERO_RESERVE:
-	case DSA_COMP_XFER_ERANGE: case DSA_COMP_DR_ERANGE:
-	case DSA_COMP_OVERLAP_BUFFERS: case DSA_COMP_DCAST_ERR:
-	case DSA_COMP_ADDR_ALIGN: case DSA_COMP_HW_ERR1:
-	case DSA_COMP_TRANSLATION_FAIL:
-		return true;
-	default:
-		return false;
-	}
 }
 
 static bool in_window(uint64_t va, uint64_t n)
@@ -259,7 +242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			dsa_op_execute(&d, &env, &cr);
 			fm_flush(&m);
 
-			CHECK(status_known(cr.status));
+			CHECK(dsa_op_status_known(cr.status));
 			if (chk) {
 				CHECK(m.calls == calls);
 				CHECK(cr.status == chk);
