@@ -658,7 +658,7 @@ int sva_mm_madvise_dontneed(struct sva_mm *mm, uint64_t addr, uint64_t len)
 /* ---- taking a page away from a live mm -------------------------------------------------------- */
 
 /* The page at @va, if it is a private anonymous page of this mm alone. */
-static int movable_page(struct sva_mm *mm, uint64_t va, struct sva_vma **vmap, uint64_t *ptep)
+static int movable_page(struct sva_mm *mm, uint64_t va, uint64_t *ptep)
 {
 	struct sva_vma *vma = sva_mm_find_vma(mm, va);
 	uint64_t pte;
@@ -672,30 +672,37 @@ static int movable_page(struct sva_mm *mm, uint64_t va, struct sva_vma **vmap, u
 		return -ENOENT;
 	if (sva_frame_refs(&mm->k->frames, pte & SVA_PTE_ADDR) != 1)
 		return -EBUSY;		/* still shared with a fork */
-	*vmap = vma;
 	*ptep = pte;
 	return 0;
+}
+
+/*
+ * Clear the page's PTE inside an mmu_notifier range, so that every CPU TLB,
+ * IOTLB and device ATC has dropped it before its frame is touched.
+ */
+static void unmap_page(struct sva_mm *mm, uint64_t page)
+{
+	notify_start(mm, page, page + PAGE);
+	pte_write_existing(mm, page, 0);
+	flush_tlb(mm, page, page + PAGE);
+	notify_end(mm, page, page + PAGE);
 }
 
 int sva_mm_migrate_page(struct sva_mm *mm, uint64_t va)
 {
 	struct sva_kernel *k = mm->k;
 	uint64_t page = va & PAGE_MASK, pte, old, new;
-	struct sva_vma *vma;
 	int r;
 
 	sva_mutex_lock(k->sim, &mm->lock);
-	r = movable_page(mm, page, &vma, &pte);
+	r = movable_page(mm, page, &pte);
 	if (r)
 		goto out;
 	r = sva_frame_alloc(&k->frames, &new);
 	if (r)
 		goto out;
 	old = pte & SVA_PTE_ADDR;
-	notify_start(mm, page, page + PAGE);
-	pte_write_existing(mm, page, 0);
-	flush_tlb(mm, page, page + PAGE);
-	notify_end(mm, page, page + PAGE);
+	unmap_page(mm, page);
 	/* Nobody can write the old frame now: copy, then point at the copy. */
 	memcpy(sva_phys_ptr(k->phys, new, PAGE), sva_phys_ptr(k->phys, old, PAGE), PAGE);
 	pte_write_existing(mm, page, new | (pte & ~SVA_PTE_ADDR & ~(SVA_PTE_A | SVA_PTE_D)));
@@ -710,18 +717,14 @@ int sva_mm_reclaim_page(struct sva_mm *mm, uint64_t va)
 {
 	struct sva_kernel *k = mm->k;
 	uint64_t page = va & PAGE_MASK, pte, old, slot;
-	struct sva_vma *vma;
 	int r;
 
 	sva_mutex_lock(k->sim, &mm->lock);
-	r = movable_page(mm, page, &vma, &pte);
+	r = movable_page(mm, page, &pte);
 	if (r)
 		goto out;
 	old = pte & SVA_PTE_ADDR;
-	notify_start(mm, page, page + PAGE);
-	pte_write_existing(mm, page, 0);
-	flush_tlb(mm, page, page + PAGE);
-	notify_end(mm, page, page + PAGE);
+	unmap_page(mm, page);
 	r = sva_swap_store(k, sva_phys_ptr(k->phys, old, PAGE), &slot);
 	if (r) {
 		/* No swap space: put the page back as it was. */
