@@ -120,6 +120,8 @@ void sva_tasks_free_all(struct sva_sim *sim);
 void sva_sched_block(struct sva_sim *sim);
 /* Make a blocked task runnable at this instant (cancels its timer). */
 void sva_task_make_ready(struct sva_sim *sim, struct sva_task *t);
+/* waitq.c: take a blocked task off the wait queue it is on. */
+void sva_waitq_dequeue(struct sva_task *t);
 void sva_stack_guard_install(struct sva_sim *sim);
 void sva_stack_guard_remove(struct sva_sim *sim);
 void sva_stacks_free_pool(struct sva_sim *sim);

@@ -391,20 +391,8 @@ int sva_task_join(struct sva_sim *sim, struct sva_task *t)
 /* Take an abandoned task off whatever it waits on. */
 static void task_unhook(struct sva_sim *sim, struct sva_task *t)
 {
-	if (t->wq) {
-		struct sva_waitq *wq = t->wq;
-
-		if (t->wq_prev)
-			t->wq_prev->wq_next = t->wq_next;
-		else
-			wq->head = t->wq_next;
-		if (t->wq_next)
-			t->wq_next->wq_prev = t->wq_prev;
-		else
-			wq->tail = t->wq_prev;
-		wq->nr--;
-		t->wq = NULL;
-	}
+	if (t->wq)
+		sva_waitq_dequeue(t);
 	sva_event_cancel(sim, &t->ev);
 }
 

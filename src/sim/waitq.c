@@ -29,7 +29,7 @@ static void enqueue(struct sva_waitq *wq, struct sva_task *t)
 	wq->nr++;
 }
 
-static void dequeue(struct sva_task *t)
+void sva_waitq_dequeue(struct sva_task *t)
 {
 	struct sva_waitq *wq = t->wq;
 
@@ -59,7 +59,7 @@ int sva_wait_deadline(struct sva_sim *sim, struct sva_waitq *wq, sva_time_t when
 		sva_event_at(sim, &t->ev, when);
 	sva_sched_block(sim);
 	if (t->wq) {		/* nobody took us off: the deadline did it */
-		dequeue(t);
+		sva_waitq_dequeue(t);
 		return -ETIMEDOUT;
 	}
 	return 0;
@@ -100,7 +100,7 @@ unsigned sva_wake_one(struct sva_sim *sim, struct sva_waitq *wq)
 
 	if (!t)
 		return 0;
-	dequeue(t);
+	sva_waitq_dequeue(t);
 	sva_task_make_ready(sim, t);
 	return 1;
 }
