@@ -338,6 +338,15 @@ static int parse_wq_mode(struct pctx *p, const char *path, struct json_object *v
 	return 0;
 }
 
+/* Index of @s in @names, or -1. */
+static int name_index(const char *const *names, unsigned int n, const char *s)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
 static int parse_wq_type(struct pctx *p, const char *path, struct json_object *v,
 			 struct idxd_cfg_wq *wq)
 {
@@ -347,11 +356,10 @@ static int parse_wq_type(struct pctx *p, const char *path, struct json_object *v
 
 	if (rc)
 		return rc;
-	for (unsigned int i = 0; i < 4; i++) {
-		if (!strcmp(s, names[i])) {
-			wq->type = (enum idxd_cfg_wq_type)i;
-			return 0;
-		}
+	rc = name_index(names, sizeof(names) / sizeof(names[0]), s);
+	if (rc >= 0) {
+		wq->type = (enum idxd_cfg_wq_type)rc;
+		return 0;
 	}
 	return perr(p, -EINVAL,
 		    "%s: type \"%s\" is not \"user\", \"kernel\", \"mdev\" or \"none\"",
@@ -369,11 +377,10 @@ static int parse_wq_state(struct pctx *p, const char *path, struct json_object *
 
 	if (rc)
 		return rc;
-	for (unsigned int i = 0; i < 5; i++) {
-		if (!strcmp(s, names[i])) {
-			wq->state = (enum idxd_cfg_wq_state)i;
-			return 0;
-		}
+	rc = name_index(names, sizeof(names) / sizeof(names[0]), s);
+	if (rc >= 0) {
+		wq->state = (enum idxd_cfg_wq_state)rc;
+		return 0;
 	}
 	return perr(p, -EINVAL, "%s: state \"%s\" is not one accel-config writes", path, s);
 }
