@@ -15,6 +15,7 @@
 #include <linux/idxd.h>
 
 #include <sva/guest.h>
+#include <sva/stats.h>
 #include <sva/system.h>
 
 /* ---- counting heap allocations (-Wl,--wrap=malloc,...) -------------------------------- */
@@ -204,7 +205,7 @@ sizes:
 			continue;
 		struct sva_system *sys = sva_system_create(&(struct sva_system_config){
 			.seed = 1, .ram_size = 1ull << 30, .check = -1, .accel_config = bench_config });
-		struct job j = { .size = size, .count = (256ull << 20) / size / scale + 4, .inflight = 1 };
+		struct job j = { .size = size, .count = (2ull << 30) / size / scale + 4, .inflight = 1 };
 		double sim, mc;
 
 		sva_system_spawn(sys, "bw", guest, &j);
@@ -212,6 +213,8 @@ sizes:
 		sim = (double)j.done * (double)size / (j.t1 - j.t0) / 1e9;
 		mc = getenv("BENCH_PATH_NO_MEMCPY") ? 1.0 : host_memcpy(size);
 		printf("| %" PRIu64 " KiB | %.2f | %.2f | %.0f%% |\n", size >> 10, sim, mc, 100 * sim / mc);
+		if (getenv("BENCH_PATH_STATS"))
+			sva_stats_print(sva_system_sim(sys), stderr, 0);
 		sva_system_destroy(sys);
 	}
 	return 0;

@@ -10,6 +10,7 @@
  * ATS invalidation can be completed as soon as the entries are dropped -
  * nothing in flight can still be using them.
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -47,7 +48,12 @@ static struct atc_entry *atc_lookup(struct sva_dsa *dsa, uint32_t pasid, bool pr
 	static const unsigned shifts[] = { 12, 21, 30 };
 
 	for (unsigned k = 0; k < 3; k++) {
-		struct atc_entry *set = atc_set(dsa, pasid, va >> shifts[k], shifts[k]);
+		struct atc_entry *set;
+
+		/* No entry of this size was filled since the last flush: nothing to probe. */
+		if (!(dsa->atc_sizes & (1u << k)))
+			continue;
+		set = atc_set(dsa, pasid, va >> shifts[k], shifts[k]);
 
 		for (unsigned w = 0; w < ATC_WAYS; w++) {
 			struct atc_entry *e = &set[w];
@@ -67,6 +73,9 @@ static struct atc_entry *atc_fill(struct sva_dsa *dsa, uint32_t pasid, bool priv
 {
 	unsigned shift = (unsigned)__builtin_ctzll(x->size);
 	struct atc_entry *set = atc_set(dsa, pasid, va >> shift, shift), *v = &set[0];
+
+	assert(shift == 12 || shift == 21 || shift == 30);
+	dsa->atc_sizes |= 1u << (shift == 12 ? 0 : shift == 21 ? 1 : 2);
 
 	for (unsigned w = 0; w < ATC_WAYS; w++) {
 		struct atc_entry *e = &set[w];
@@ -88,6 +97,7 @@ static struct atc_entry *atc_fill(struct sva_dsa *dsa, uint32_t pasid, bool priv
 void dsa_atc_flush_all(struct sva_dsa *dsa)
 {
 	memset(dsa->atc, 0, dsa->cfg.atc_entries * sizeof(*dsa->atc));
+	dsa->atc_sizes = 0;
 }
 
 /* Translate @va for @write without waiting: 0 (with pa and bytes left), or a dsa_mem_result. */

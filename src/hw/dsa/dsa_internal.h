@@ -110,6 +110,12 @@ struct sva_dsa {
 	/* device TLB */
 	struct atc_entry *atc;
 	uint64_t atc_clock;
+	/*
+	 * Bit k set: an entry of page size 4K/2M/1G (k = 0/1/2) may be valid.
+	 * Set by a fill, cleared only by a flush of the whole ATC, so a lookup
+	 * skips probing the sizes that cannot hit (most runs use 4 KiB only).
+	 */
+	unsigned atc_sizes;
 	/* page requests in flight, one per engine at most */
 	struct dsa_pri_wait pri[DSA_MAX_ENGINES];
 	uint16_t next_prgi;

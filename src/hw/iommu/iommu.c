@@ -219,8 +219,11 @@ static struct iotlb_entry *iotlb_lookup(struct sva_iommu *iommu, uint16_t did, u
 
 	for (unsigned s = 0; s < 3; s++) {
 		uint64_t vpn = va >> shifts[s];
-		struct iotlb_entry *set = &iommu->iotlb[iotlb_set(iommu, pasid, vpn, shifts[s]) *
-							iommu->cfg.iotlb_ways];
+		struct iotlb_entry *set;
+
+		if (!(iommu->iotlb_sizes & (1u << s)))
+			continue;	/* no entry of this size since the last global flush */
+		set = &iommu->iotlb[iotlb_set(iommu, pasid, vpn, shifts[s]) * iommu->cfg.iotlb_ways];
 
 		for (unsigned w = 0; w < iommu->cfg.iotlb_ways; w++) {
 			struct iotlb_entry *e = &set[w];
@@ -241,6 +244,8 @@ static void iotlb_fill(struct sva_iommu *iommu, const struct iotlb_entry *n)
 						iommu->cfg.iotlb_ways];
 	struct iotlb_entry *victim = NULL;
 
+	assert(n->size_shift == 12 || n->size_shift == 21 || n->size_shift == 30);
+	iommu->iotlb_sizes |= 1u << (n->size_shift == 12 ? 0 : n->size_shift == 21 ? 1 : 2);
 	for (unsigned w = 0; w < iommu->cfg.iotlb_ways; w++) {
 		struct iotlb_entry *e = &set[w];
 
@@ -273,6 +278,8 @@ void iommu_iotlb_inv(struct sva_iommu *iommu, int gran, uint16_t did, uint32_t p
 {
 	unsigned n = iommu->cfg.iotlb_sets * iommu->cfg.iotlb_ways;
 
+	if (gran == 0)
+		iommu->iotlb_sizes = 0;	/* everything goes below */
 	for (unsigned i = 0; i < n; i++) {
 		struct iotlb_entry *e = &iommu->iotlb[i];
 		uint64_t base, len;
@@ -295,7 +302,10 @@ void iommu_iotlb_inv(struct sva_iommu *iommu, int gran, uint16_t did, uint32_t p
 
 static struct pasid_cache_entry *pc_slot(struct sva_iommu *iommu, uint16_t rid, uint32_t pasid)
 {
-	return &iommu->pc[(pasid * 31u + rid) % iommu->cfg.pasid_cache_entries];
+	unsigned h = pasid * 31u + rid, n = iommu->cfg.pasid_cache_entries;
+
+	/* Every ATS request comes here: a mask, not a division, for the usual power of two. */
+	return &iommu->pc[(n & (n - 1)) ? h % n : h & (n - 1)];
 }
 
 /* gran: 0 domain-selective, 1 PASID-selective (within did), 3 global */

@@ -146,6 +146,12 @@ struct sva_iommu {
 
 	struct iotlb_entry *iotlb;	/* sets * ways */
 	uint64_t lru_clock;
+	/*
+	 * Bit k: an IOTLB entry of page size 4K/2M/1G (k = 0/1/2) may be valid;
+	 * set by a fill, cleared by a global invalidation.  Lookups skip the
+	 * sizes that cannot hit.
+	 */
+	unsigned iotlb_sizes;
 	struct pasid_cache_entry *pc;
 
 	/* queued invalidation */
