@@ -111,6 +111,7 @@ typedef void (*sva_event_fn)(struct sva_sim *sim, struct sva_event *ev);
 /* Embed in the owning object; container_of() gets back to it. */
 struct sva_event {
 	sva_time_t when;
+	uint64_t seq;		/* internal: order of arming, breaks ties in the heap */
 	uint32_t slot;		/* index in the timer heap or ready set */
 	uint8_t where;		/* internal: idle, timed or ready */
 	/*

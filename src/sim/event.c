@@ -69,6 +69,18 @@ struct sva_event *sva_ready_pick(struct sva_sim *sim)
 
 /* ---- timer heap ------------------------------------------------------------ */
 
+/*
+ * Strict order: by time, then by arming order.  Events due at the same
+ * instant therefore reach the ready set in the order they were armed,
+ * whatever the heap's shape - so a run does not depend on how the heap got
+ * its layout (a run in slices, or a sleep that never entered the heap,
+ * leaves the same future as one without).
+ */
+static inline bool before(const struct sva_event *a, const struct sva_event *b)
+{
+	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
 static inline void heap_set(struct sva_heap *h, uint32_t i, struct sva_event *ev)
 {
 	h->v[i] = ev;
@@ -82,7 +94,7 @@ static void sift_up(struct sva_heap *h, uint32_t i)
 	while (i > 0) {
 		uint32_t p = (i - 1) / 2;
 
-		if (h->v[p]->when <= ev->when)
+		if (!before(ev, h->v[p]))
 			break;
 		heap_set(h, i, h->v[p]);
 		i = p;
@@ -99,9 +111,9 @@ static void sift_down(struct sva_heap *h, uint32_t i)
 
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && h->v[c + 1]->when < h->v[c]->when)
+		if (c + 1 < h->n && before(h->v[c + 1], h->v[c]))
 			c++;
-		if (ev->when <= h->v[c]->when)
+		if (!before(h->v[c], ev))
 			break;
 		heap_set(h, i, h->v[c]);
 		i = c;
@@ -117,6 +129,7 @@ void sva_heap_push(struct sva_sim *sim, struct sva_event *ev)
 	if (h->n == h->cap)
 		grow(&h->v, &h->cap);
 	ev->where = SVA_EV_TIMED;
+	ev->seq = h->seq++;
 	h->foreground += !ev->background;
 	h->v[h->n] = ev;
 	sift_up(h, h->n++);
@@ -148,7 +161,7 @@ void sva_heap_remove(struct sva_sim *sim, struct sva_event *ev)
 	if (i != --h->n) {
 		heap_set(h, i, h->v[h->n]);
 		/* The moved node may belong above or below its new slot. */
-		if (i > 0 && h->v[i]->when < h->v[(i - 1) / 2]->when)
+		if (i > 0 && before(h->v[i], h->v[(i - 1) / 2]))
 			sift_up(h, i);
 		else
 			sift_down(h, i);

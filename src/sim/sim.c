@@ -95,6 +95,7 @@ int sva_sim_run_until(struct sva_sim *sim, sva_time_t deadline)
 		return -EBUSY;
 	sim->running = true;
 	sim->stop = false;
+	sim->run_deadline = deadline;
 	sva_stack_guard_install(sim);
 	while (!sim->stop) {
 		struct sva_event *ev;

@@ -60,6 +60,7 @@ struct sva_heap {
 	struct sva_event **v;
 	uint32_t n, cap;
 	uint32_t foreground;	/* entries that keep the run alive */
+	uint64_t seq;		/* pushes so far: the tie-break of equal times */
 };
 
 /* Things runnable at the current instant; picked at random. */
@@ -159,6 +160,7 @@ void sva_trace_free(struct sva_tracer *tr);
 struct sva_sim {
 	sva_time_t now;
 	sva_time_t last_event;	/* when the last foreground event fired */
+	sva_time_t run_deadline;	/* of the sva_sim_run_until() in progress */
 	uint64_t seed;
 	uint64_t rng[4];		/* xoshiro256** state */
 
