@@ -15,6 +15,7 @@
 #include <linux/idxd.h>
 
 #include <sva/guest.h>
+#include <sva/sim.h>
 #include <sva/stats.h>
 #include <sva/system.h>
 
@@ -155,6 +156,14 @@ static void run(const char *label, uint64_t size, uint64_t count, unsigned infli
 			t1 = jobs[p].t1;
 	}
 	host = t1 - t0;
+	if (getenv("BENCH_PATH_STATS")) {
+		struct sva_sim_counts c;
+
+		sva_sim_counts(sva_system_sim(sys), &c);
+		fprintf(stderr, "%s: %.1f events, %.1f task switches per descriptor\n", label,
+			(double)c.events / (double)count, (double)c.switches / (double)count);
+		sva_stats_print(sva_system_sim(sys), stderr, 0);
+	}
 	printf("| %s | %" PRIu64 " B | %u | %u | %.0f | %.2f | %" PRIu64 " |\n", label, size, procs, inflight,
 	       (double)done / host, (double)done * (double)size / host / 1e9, a);
 	sva_system_destroy(sys);
@@ -190,7 +199,8 @@ int main(int argc, char **argv)
 	const char *only = getenv("BENCH_PATH_SIZE");	/* profile one size of the bandwidth table */
 
 	printf("sva whole-path benchmarks (host wall clock, one core, checker off)\n\n");
-	if (only)
+	/* BENCH_PATH_SIZE=64: the descriptor-rate table alone; another size: one bandwidth row. */
+	if (only && strtoull(only, NULL, 0) != 64)
 		goto sizes;
 	printf("| run | size | processes | in flight | descriptors/s | GB/s moved | heap allocations in steady state |\n");
 	printf("|---|---:|---:|---:|---:|---:|---:|\n");
@@ -198,6 +208,8 @@ int main(int argc, char **argv)
 	run("64 B memmove, async", 64, 400000 / scale, 16, 1);
 	run("64 B memmove, 4 processes", 64, 400000 / scale, 4, 4);
 	run("64 B memmove, 16 processes", 64, 400000 / scale, 4, 16);
+	if (only)
+		return 0;
 sizes:
 	printf("\n| size | simulated memmove GB/s (host) | host memcpy GB/s | ratio |\n|---:|---:|---:|---:|\n");
 	for (uint64_t size = 4096; size <= (16u << 20); size *= 4) {

@@ -10,6 +10,7 @@
  * takes MOVDIR64B, which is posted: when the WQ is full the descriptor is
  * dropped and reported in SWERR, and the PASID is the one in WQCFG.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +53,11 @@ static bool accepting(struct sva_dsa *dsa, struct dsa_wq *wq)
 
 static void enqueue(struct sva_dsa *dsa, struct dsa_wq *wq, const uint8_t desc[DESC_SIZE])
 {
-	struct wq_entry *e = &wq->ring[(wq->head + wq->count) % wq->size];
+	unsigned tail = wq->head + wq->count;
+	struct wq_entry *e;
 
+	assert(wq->head < wq->size && wq->count < wq->size);
+	e = &wq->ring[tail >= wq->size ? tail - wq->size : tail];
 	memcpy(e->desc, desc, DESC_SIZE);
 	e->seq = ++dsa->seq;
 	e->accepted_at = sva_now(dsa->sim);
@@ -187,8 +191,10 @@ bool dsa_wq_pop(struct sva_dsa *dsa, unsigned group, struct wq_entry *out, int *
 
 	if (dsa->gensts != SVA_DSA_ENABLED)
 		return false;
-	for (unsigned k = 0; k < n; k++) {
-		struct dsa_wq *wq = &dsa->wq[(g->rr + k) % n];
+	assert(g->rr < n);
+	/* Every descriptor passes here: wrap indices by compare, not by division. */
+	for (unsigned k = 0, i = g->rr; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+		struct dsa_wq *wq = &dsa->wq[i];
 
 		if (!(g->wq_mask & (1ull << wq->id)) || !wq->enabled || !wq->count)
 			continue;
@@ -197,10 +203,11 @@ bool dsa_wq_pop(struct sva_dsa *dsa, unsigned group, struct wq_entry *out, int *
 	}
 	if (!best)
 		return false;
+	assert(best->head < best->size);
 	*out = best->ring[best->head];
-	best->head = (best->head + 1) % best->size;
+	best->head = best->head + 1 == best->size ? 0 : best->head + 1;
 	best->count--;
-	g->rr = (best->id + 1) % n;
+	g->rr = best->id + 1 == n ? 0 : best->id + 1;
 	*wq_id = (int)best->id;
 	sva_trace_counter(dsa->sim, best->track, "occupancy", best->count);
 	return true;
