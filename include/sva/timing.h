@@ -33,6 +33,7 @@ struct sva_timing {
 	sva_time_t msr_write;		/* WRMSR (IA32_PASID) */
 	sva_time_t msr_read;		/* RDMSR */
 	sva_time_t tlb_flush;		/* CR3 write or INVLPG */
+	sva_time_t pf_handling;		/* kernel work for one CPU page fault (handle_mm_fault) */
 	double cpu_memcpy_bw;		/* B/ns, one core streaming loads or stores (a memcpy pays it twice) */
 
 	/* ---- IOMMU (later layers) ---- */
@@ -47,9 +48,11 @@ struct sva_timing {
 	sva_time_t ats_rtt;		/* translation request to completion */
 	sva_time_t pri_rtt;		/* page request to page response, wire part */
 	sva_time_t iopf_handling;	/* kernel iopf work for one page request */
-	sva_time_t desc_fetch;		/* engine reads a descriptor (batch) */
-	sva_time_t desc_overhead;	/* per-descriptor engine set-up */
+	sva_time_t desc_dispatch;	/* WQ entry to an engine starting it (pipelined) */
+	sva_time_t desc_fetch;		/* engine reads one batch member */
+	sva_time_t desc_overhead;	/* per-descriptor work on the device's shared path */
 	double engine_bw;		/* B/ns, one engine streaming */
+	double device_bw;		/* B/ns, the device's data path, shared by its engines */
 	sva_time_t completion_write;	/* writing the completion record */
 	sva_time_t interrupt;		/* MSI-X delivery to the handler running */
 };

@@ -33,10 +33,11 @@ struct field {
 static const struct field fields[] = {
 	T(enqcmd_rtt), T(movdir64b), T(mmio_read), T(mmio_write), T(mem_access),
 	T(walk_per_level), T(tlb_hit), T(exception), T(msr_write), T(msr_read),
-	T(tlb_flush), B(cpu_memcpy_bw),
+	T(tlb_flush), T(pf_handling), B(cpu_memcpy_bw),
 	T(iotlb_hit), T(iotlb_miss), T(pasid_cache_miss), T(inv_wait),
 	T(atc_hit), T(atc_miss), T(ats_rtt), T(pri_rtt), T(iopf_handling),
-	T(desc_fetch), T(desc_overhead), B(engine_bw), T(completion_write), T(interrupt),
+	T(desc_dispatch), T(desc_fetch), T(desc_overhead), B(engine_bw), B(device_bw),
+	T(completion_write), T(interrupt),
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -139,7 +140,7 @@ int sva_timing_parse_json(const char *text, const char *name, struct sva_timing 
 		if (r)
 			break;
 	}
-	if (!r && (tmp.engine_bw <= 0 || tmp.cpu_memcpy_bw <= 0))
+	if (!r && (tmp.engine_bw <= 0 || tmp.device_bw <= 0 || tmp.cpu_memcpy_bw <= 0))
 		r = fail(err, errlen, "%s: bandwidths must be positive", name);
 	if (!r)
 		*t = tmp;

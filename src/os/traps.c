@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <sva/timing.h>
 #include <sva/trace.h>
 
 #include "os/kernel.h"
@@ -68,7 +69,6 @@ enum sva_exc_action sva_trap_handler(struct sva_cpu *cpu, const struct sva_excep
 	/* Only user threads run on kernel-managed CPUs; kernel-mode faults are bugs. */
 	if (!t || exc->cpl != 3)
 		return SVA_EXC_GIVE_BACK;
-	(void)k;
 	switch (exc->vector) {
 	case SVA_VEC_GP:
 		return fixup_enqcmd_gp(t, cpu) ? SVA_EXC_REEXECUTE : SVA_EXC_GIVE_BACK;
@@ -79,6 +79,7 @@ enum sva_exc_action sva_trap_handler(struct sva_cpu *cpu, const struct sva_excep
 		}
 		t->st.page_faults++;
 		/* The fault handler may sleep: the thread keeps its CPU, as in Linux. */
+		sva_machine_charge(k->machine, sva_machine_timing(k->machine)->pf_handling);
 		r = sva_mm_fault(t->proc->mm, exc->cr2, fault_access(exc->error_code));
 		t->last_fault = r;
 		return r == 0 ? SVA_EXC_REEXECUTE : SVA_EXC_GIVE_BACK;

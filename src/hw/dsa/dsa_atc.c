@@ -100,6 +100,36 @@ void dsa_atc_flush_all(struct sva_dsa *dsa)
 	dsa->atc_sizes = 0;
 }
 
+/*
+ * Account @c ns of translation work for an access at @va.  Outside a data
+ * stream it simply adds up.  Inside one, the engine issues translation
+ * requests ahead of its data (a request does not wait for the bytes
+ * before it), so a translation only delays the stream by what the data in
+ * front of it in the same direction cannot hide: the stream's lead is the
+ * largest c - (distance from the stream's first byte) / engine_bw.  The
+ * first translation of a direction hides behind nothing.
+ */
+static void xlat_account(struct dsa_xlat_ctx *x, const struct sva_timing *t, uint64_t va, bool write,
+			 sva_time_t c)
+{
+	struct dsa_xlat_stream *s = &x->stream[write];
+	double lead;
+
+	if (!x->streaming) {
+		x->cost += c;
+		return;
+	}
+	if (!s->started) {
+		s->started = true;
+		s->va0 = va;
+		s->lead = (double)c;
+		return;
+	}
+	lead = (double)c - (double)(va > s->va0 ? va - s->va0 : s->va0 - va) / t->engine_bw;
+	if (lead > s->lead)
+		s->lead = lead;
+}
+
 /* Translate @va for @write without waiting: 0 (with pa and bytes left), or a dsa_mem_result. */
 static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, uint64_t *pa, uint64_t *left)
 {
@@ -118,7 +148,7 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, uint64_t *
 		dsa->st.untranslated++;
 		sva_counter_inc(dsa->c_untranslated);
 		r = sva_iommu_ats_translate(&dsa->pci, x->pasid, x->priv, va, write, &ax);
-		x->cost += t->atc_miss + ax.cost;
+		xlat_account(x, t, va, write, t->atc_miss + ax.cost);
 		if (r)
 			return DSA_MEM_XLAT_ERR;
 		if (!(write ? ax.w : ax.r))
@@ -131,13 +161,12 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, uint64_t *
 	if (e && (write ? e->w : e->r)) {
 		dsa->st.atc_hits++;
 		sva_counter_inc(dsa->c_atc_hits);
-		x->cost += t->atc_hit;
+		xlat_account(x, t, va, write, t->atc_hit);
 	} else {
 		dsa->st.atc_misses++;
 		sva_counter_inc(dsa->c_atc_misses);
-		x->cost += t->atc_miss;
 		r = sva_iommu_ats_translate(&dsa->pci, x->pasid, x->priv, va, write, &ax);
-		x->cost += ax.cost;
+		xlat_account(x, t, va, write, t->atc_miss + ax.cost);
 		if (r)
 			return DSA_MEM_XLAT_ERR;
 		if (!(write ? ax.w : ax.r))

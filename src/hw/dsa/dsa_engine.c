@@ -12,6 +12,7 @@
  * the others afresh (they are idempotent once their buffers cannot
  * overlap).  The result is what hardware that waits in place produces.
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -97,11 +98,54 @@ static void charge(struct sva_dsa *dsa, sva_time_t ns)
 	sva_machine_charge(dsa->m, ns);
 }
 
+/* What is left of @cost after @behind ns of other work that it could overlap. */
+static sva_time_t hide_behind(sva_time_t cost, sva_time_t behind)
+{
+	return cost > behind ? cost - behind : 0;
+}
+
+/* Whole nanoseconds, rounded up; nothing for a negative lead (the data hid it all). */
+static sva_time_t ns_ceil(double ns)
+{
+	sva_time_t n;
+
+	if (ns <= 0)
+		return 0;
+	n = (sva_time_t)ns;
+	return (double)n < ns ? n + 1 : n;
+}
+
+/*
+ * How long, from now, an engine takes for a descriptor whose data is ready
+ * to flow now and moves @bytes (the larger of read and written).  The engine streams at engine_bw; every engine of the device
+ * also goes through one data path, which takes descriptors whole and in
+ * turn: desc_overhead, then the bytes at device_bw.  So engines overlap
+ * their waits (dispatch, translation, page requests) but not their
+ * transfers, and a device moves at most device_bw however many engines
+ * its groups have.  Whole descriptors in turn is a simplification: a
+ * small descriptor behind a large one on another engine waits for all of
+ * it, where the hardware would interleave their requests.
+ */
+static sva_time_t path_time(struct sva_dsa *dsa, uint64_t bytes)
+{
+	const struct sva_timing *t = sva_machine_timing(dsa->m);
+	sva_time_t now = sva_now(dsa->sim), start = now, end;
+	sva_time_t s = start > dsa->path_free ? start : dsa->path_free;
+	sva_time_t dev = sva_timing_xfer(bytes, t->device_bw), eng = sva_timing_xfer(bytes, t->engine_bw);
+
+	/* A descriptor's set-up overlaps the data of the one before: the larger of the two counts. */
+	dsa->path_free = s + (dev > t->desc_overhead ? dev : t->desc_overhead);
+	end = start + (eng > t->desc_overhead ? eng : t->desc_overhead);
+	if (end < dsa->path_free)
+		end = dsa->path_free;
+	assert(end >= now);
+	return end - now;
+}
+
 /* Run one operation, with block-on-fault retries. */
 static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat_ctx *x,
 		   const struct dsa_hw_desc *orig, struct dsa_completion_record *cr)
 {
-	const struct sva_timing *t = sva_machine_timing(dsa->m);
 	struct dsa_hw_desc d = *orig;
 	uint64_t max = 1ull << (wq->max_xfer_shift ? wq->max_xfer_shift : dsa->cfg.max_xfer_shift);
 	uint64_t done = 0;
@@ -110,13 +154,36 @@ static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat
 		struct dsa_op_env env = { .mem = &mem_ops, .ctx = x, .max_xfer = max, .overlap_ok = true };
 		int r;
 
+		uint64_t bytes;
+		double lead;
+
 		x->faulted = false;
 		x->cost = 0;
+		x->streaming = true;
+		memset(x->stream, 0, sizeof(x->stream));
 		dsa_op_execute(&d, &env, cr);
-		dsa->st.bytes += env.bytes_read > env.bytes_written ? env.bytes_read : env.bytes_written;
-		sva_counter_add(dsa->c_bytes, env.bytes_read > env.bytes_written ? env.bytes_read : env.bytes_written);
-		charge(dsa, x->cost + sva_timing_xfer(env.bytes_read > env.bytes_written ?
-						     env.bytes_read : env.bytes_written, t->engine_bw));
+		x->streaming = false;
+		bytes = env.bytes_read > env.bytes_written ? env.bytes_read : env.bytes_written;
+		dsa->st.bytes += bytes;
+		sva_counter_add(dsa->c_bytes, bytes);
+		lead = x->stream[0].lead > x->stream[1].lead ? x->stream[0].lead : x->stream[1].lead;
+		/*
+		 * The engine translates a descriptor's pages as soon as it has
+		 * the descriptor, so time the descriptor spent waiting for the
+		 * engine (queued after dispatch, or behind earlier members of
+		 * its batch) already covered that much of the lead.  Only the
+		 * first attempt: a retry after a page request starts afresh.
+		 */
+		assert(sva_now(dsa->sim) >= x->known_at);
+		if (attempt == 0)
+			lead -= (double)(sva_now(dsa->sim) - x->known_at);
+		/*
+		 * Wait for the translations first, then take the data path:
+		 * the path is granted in the order data is ready, so an engine
+		 * waiting for a translation does not hold it.
+		 */
+		charge(dsa, x->cost + ns_ceil(lead));
+		charge(dsa, path_time(dsa, bytes));
 		x->cost = 0;	/* charged: complete() must not charge it again */
 		if ((cr->status & DSA_COMP_STATUS_MASK) != DSA_COMP_PAGE_FAULT_NOBOF)
 			break;
@@ -177,7 +244,12 @@ static void complete(struct sva_dsa *dsa, struct dsa_wq *wq, struct dsa_xlat_ctx
 			    dsa_page_request(x, x->fault_va, true) != SVA_PRG_SUCCESS)
 				break;
 		}
-		charge(dsa, t->completion_write + x->cost);
+		/*
+		 * The record's address is in the descriptor: the engine could
+		 * translate it any time since it had the descriptor, so only
+		 * translation time beyond that delays the write.
+		 */
+		charge(dsa, t->completion_write + hide_behind(x->cost, sva_now(dsa->sim) - x->known_at));
 		x->cost = 0;
 		if (r == 0) {
 			dsa->st.cr_writes++;
@@ -202,7 +274,8 @@ static void complete(struct sva_dsa *dsa, struct dsa_wq *wq, struct dsa_xlat_ctx
 }
 
 static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa_hw_desc *d,
-		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch, unsigned batch_index);
+		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch, unsigned batch_index,
+		     sva_time_t known_at);
 
 static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat_ctx *x,
 		      const struct dsa_hw_desc *d, struct dsa_completion_record *cr)
@@ -212,6 +285,7 @@ static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat
 	unsigned max = 1u << (wq->max_batch_shift ? wq->max_batch_shift : dsa->cfg.max_batch_shift);
 	unsigned n = d->desc_count, done = 0;
 	bool failed = false;
+	sva_time_t t_batch = sva_now(dsa->sim);	/* members are known from here on (prefetch) */
 
 	if (d->flags & IDXD_OP_FLAG_BOF) {
 		cr->invalid_flags = IDXD_OP_FLAG_BOF;
@@ -252,7 +326,7 @@ static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat
 		/* FENCE after a failure: the rest of the batch is abandoned (our reading). */
 		if ((sub.flags & IDXD_OP_FLAG_FENCE) && failed)
 			break;
-		exec_one(eng, wq, &sub, &scr, eng->seq, true, i);
+		exec_one(eng, wq, &sub, &scr, eng->seq, true, i, t_batch);
 		dsa->st.batch_descs++;
 		done++;
 		if ((scr.status & DSA_COMP_STATUS_MASK) != DSA_COMP_SUCCESS)
@@ -264,12 +338,12 @@ static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat
 }
 
 static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa_hw_desc *d,
-		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch, unsigned batch_index)
+		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch, unsigned batch_index,
+		     sva_time_t known_at)
 {
 	struct sva_dsa *dsa = eng->dsa;
-	const struct sva_timing *t = sva_machine_timing(dsa->m);
 	struct dsa_xlat_ctx x = {
-		.dsa = dsa, .eng = eng, .pasid = d->pasid, .priv = d->priv,
+		.dsa = dsa, .eng = eng, .pasid = d->pasid, .priv = d->priv, .known_at = known_at,
 		.bof = wq->bof && (d->flags & IDXD_OP_FLAG_BOF),
 		.no_atc = wq->ats_disable,
 	};
@@ -277,8 +351,14 @@ static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 	int st;
 
 	memset(cr, 0, sizeof(*cr));
-	charge(dsa, t->desc_overhead);
 	st = common_check(dsa, wq, d, cr);
+	/*
+	 * A data operation pays its set-up on the data path with its bytes
+	 * (run_op); anything else moves no data and only keeps its engine busy.
+	 */
+	if (st || d->opcode == DSA_OPCODE_NOOP || d->opcode == DSA_OPCODE_DRAIN ||
+	    d->opcode == DSA_OPCODE_BATCH || !dsa_op_is_handled(d->opcode))
+		charge(dsa, sva_machine_timing(dsa->m)->desc_overhead);
 	if (st) {
 		cr->status = (uint8_t)st;
 	} else if (d->opcode == DSA_OPCODE_NOOP) {
@@ -334,6 +414,7 @@ static void engine_main(void *arg)
 {
 	struct dsa_engine *eng = arg;
 	struct sva_dsa *dsa = eng->dsa;
+	const struct sva_timing *t = sva_machine_timing(dsa->m);
 
 	for (;;) {
 		struct dsa_completion_record cr;
@@ -350,7 +431,14 @@ static void engine_main(void *arg)
 		eng->wq = wq;
 		eng->seq = e.seq;
 		eng->pasid = d.pasid;
-		exec_one(eng, &dsa->wq[wq], &d, &cr, e.seq, false, 0);
+		/*
+		 * A descriptor reaches an engine desc_dispatch after the WQ
+		 * accepted it; one that waited in the WQ longer than that was
+		 * dispatched while the engine still worked on the one before.
+		 */
+		if (sva_now(dsa->sim) < e.accepted_at + t->desc_dispatch)
+			sva_sleep_until(dsa->sim, e.accepted_at + t->desc_dispatch);
+		exec_one(eng, &dsa->wq[wq], &d, &cr, e.seq, false, 0, e.accepted_at + t->desc_dispatch);
 		dsa->st.top_completed++;
 		sva_counter_inc(dsa->c_completed);
 		sva_counter_inc(dsa->wq[wq].c_completed);

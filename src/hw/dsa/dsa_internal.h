@@ -110,6 +110,8 @@ struct sva_dsa {
 	/* device TLB */
 	struct atc_entry *atc;
 	uint64_t atc_clock;
+	/* virtual time at which the shared data path (desc_overhead + bytes at device_bw) is free */
+	sva_time_t path_free;
 	/*
 	 * Bit k set: an entry of page size 4K/2M/1G (k = 0/1/2) may be valid.
 	 * Set by a fill, cleared only by a flush of the whole ATC, so a lookup
@@ -161,6 +163,20 @@ struct dsa_xlat_ctx {
 	uint64_t fault_va;
 	bool fault_write;
 	sva_time_t cost;		/* translation time to charge afterwards */
+	/*
+	 * While an operation streams data (run_op), translations are
+	 * pipelined ahead of the data instead of adding up in @cost: per
+	 * direction (0 read, 1 write), the first address translated and the
+	 * "lead", how long the stream must wait before its data can flow so
+	 * that every page's translation is done when its bytes come up.
+	 */
+	sva_time_t known_at;	/* since when the engine has had the descriptor */
+	bool streaming;
+	struct dsa_xlat_stream {
+		bool started;
+		uint64_t va0;
+		double lead;		/* ns */
+	} stream[2];
 };
 extern const struct sva_pcidev_ops dsa_pci_ops;
 int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr, uint64_t *got);
