@@ -98,7 +98,7 @@ static void test_csv_and_svg(void **state)
 	assert_int_equal(tu_sva(args, &out, false), 0);
 	assert_true(!strncmp(out, "suite,x,x_unit,series,value,unit\n", 33));
 	assert_non_null(strstr(out, "\nfault,ATC hit,,4 KiB memmove,"));
-	assert_non_null(strstr(out, "\nsize,4096,B,DSA sync,"));
+	assert_non_null(strstr(out, "\nsize,4096,B,sync,"));
 	free(out);
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/charts/%s.svg", dir, i ? "size" : "fault");
