@@ -706,6 +706,35 @@ static int suite_latency(const struct bench_opts *o, struct bench_table *t)
 	return 0;
 }
 
+/* LightDSA's alignment study, 64-byte-aligned rows: time per descriptor from one engine. */
+static int suite_desc(const struct bench_opts *o, struct bench_table *t)
+{
+	static const uint32_t full[] = { 64, 512, 1024, 4096, 8192, 65536, 1048576 };
+	static const uint32_t quick[] = { 64, 4096, 65536 };
+	unsigned n = o->quick ? 3 : 7, qd = o->quick ? 16 : 128, nb = o->quick ? 8 : 32, bq = o->quick ? 2 : 4;
+	char cfg[2048];
+
+	*t = (struct bench_table){ .suite = "desc", .title = "time per descriptor: singles vs batches (one engine)",
+		.paper = "LightDSA EuroSys'26, batch vs single descriptors (64-byte-aligned rows)",
+		.xlabel = "transfer size", .xunit = "B", .xlog = true, .yunit = "us", .ncols = 2,
+		.cols = { "singles", "batches" } };
+	accel_cfg(cfg, sizeof(cfg), 1, false, 128, 1, 0);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t sz = o->quick ? quick[i] : full[i];
+		struct worker w;
+
+		row(t, sz);
+		w = sweep_w(o, false, sz, qd, 0);
+		t->v[i][0] = sz / run(o, t, cfg, &w, 1).gbps / 1000.0;
+		w = sweep_w(o, false, sz, bq, nb);
+		t->v[i][1] = sz / run(o, t, cfg, &w, 1).gbps / 1000.0;
+	}
+	bench_note(t, "one shared WQ (ENQCMD), one engine, one thread, 64-byte-offset arrays walked in order; "
+		   "singles = up to %u outstanding, batches = %u descriptors, up to %u outstanding", qd, nb, bq);
+	bench_note(t, "value = elapsed time / descriptors (the inverse of throughput, not a latency)");
+	return 0;
+}
+
 static int suite_async(const struct bench_opts *o, struct bench_table *t)
 {
 	static const unsigned qds[] = { 1, 2, 4, 8, 16, 32, 64 };
@@ -890,8 +919,9 @@ static int suite_fault(const struct bench_opts *o, struct bench_table *t)
 }
 
 const struct bench_suite bench_suites[] = {
-	{ "size", "memmove throughput vs transfer size: sync, async, CPU memcpy", suite_size },
-	{ "latency", "memmove latency vs transfer size: DWQ, SWQ, CPU memcpy", suite_latency },
+	{ "size", "memmove throughput vs transfer size: sync, async singles and batches, CPU memcpy", suite_size },
+	{ "latency", "memmove latency vs transfer size: SWQ, DWQ, CPU memcpy", suite_latency },
+	{ "desc", "time per descriptor, singles vs batches of 32, one engine", suite_desc },
 	{ "async", "throughput vs descriptors outstanding", suite_async },
 	{ "batch", "throughput vs batch size", suite_batch },
 	{ "engines", "throughput vs engines in the group", suite_engines },

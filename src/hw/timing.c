@@ -99,9 +99,9 @@ void sva_timing_default(struct sva_timing *t)
 		.desc_dispatch = 620,
 		/*
 		 * Fitted to [LDSA]: one engine runs batch members (batches of
-		 * 32) in 0.05-0.06 us each up to 1 KiB.
+		 * 32) in 0.05-0.06 us each up to 1 KiB, desc_overhead included.
 		 */
-		.desc_fetch = 15,
+		.desc_fetch = 5,
 		/*
 		 * Fitted to [LDSA]: four engines run at most ~22 M small
 		 * descriptors/s (64-byte batch members: 1368 MiB/s), one
