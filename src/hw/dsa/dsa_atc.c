@@ -125,6 +125,8 @@ static void xlat_account(struct dsa_xlat_ctx *x, const struct sva_timing *t, uin
 		s->lead = (double)c;
 		return;
 	}
+	if ((double)c <= s->lead)
+		return;		/* cannot wait longer than one that came before it with no data in front */
 	lead = (double)c - (double)(va > s->va0 ? va - s->va0 : s->va0 - va) / t->engine_bw;
 	if (lead > s->lead)
 		s->lead = lead;
