@@ -47,7 +47,13 @@ struct sva_cpu;
 #define SVA_PASID_MASK		0xfffffu
 #define SVA_PASID_VALID		(1ull << 31)
 
+/* IA32_UMWAIT_CONTROL (SDM vol. 2, UMWAIT): bits 31:2 the OS's time limit, bit 0 "no C0.2". */
+#define SVA_MSR_IA32_UMWAIT_CONTROL	0xe1u
+#define SVA_UMWAIT_CONTROL_C02_DISABLE	(1u << 0)
+#define SVA_UMWAIT_CONTROL_TIME_MASK	0xfffffffcu
+
 /* CPUID.(EAX=7,ECX=0):ECX feature bits. */
+#define SVA_CPUID7_ECX_WAITPKG		(1u << 5)
 #define SVA_CPUID7_ECX_MOVDIRI		(1u << 27)
 #define SVA_CPUID7_ECX_MOVDIR64B	(1u << 28)
 #define SVA_CPUID7_ECX_ENQCMD		(1u << 29)
@@ -95,12 +101,14 @@ struct sva_cpu_stats {
 	uint64_t tlb_hits, tlb_misses, walks;
 	uint64_t exceptions, reexecutions;
 	uint64_t enq_accepted, enq_retry, movdir64b;
+	/* UMWAIT: executed, woken by a store to the monitored line, by the deadline, by the OS limit */
+	uint64_t umwait, umwait_store, umwait_deadline, umwait_os_limit;
 };
 
 /*
  * A new context in the reset-like state: CPL 0, CR3 0, CR0.WP and
- * EFER.NXE set, SMEP/SMAP clear, IA32_PASID 0 (invalid), ENQCMD and
- * MOVDIR64B enumerated.  Owned by @m; destroyed with it or by
+ * EFER.NXE set, SMEP/SMAP clear, IA32_PASID 0 (invalid), ENQCMD,
+ * MOVDIR64B and WAITPKG enumerated, IA32_UMWAIT_CONTROL 0.  Owned by @m; destroyed with it or by
  * sva_cpu_destroy().  Returns NULL and sets errno on failure.
  */
 struct sva_cpu *sva_cpu_create(struct sva_machine *m, const struct sva_cpu_config *cfg);
@@ -138,7 +146,8 @@ uint64_t sva_cpu_pasid_msr(const struct sva_cpu *cpu);
 
 /*
  * RDMSR / WRMSR.  #GP at CPL 3, for an MSR the model does not have (only
- * IA32_PASID), and for WRMSR of reserved IA32_PASID bits (30:20, 63:32).
+ * IA32_PASID and IA32_UMWAIT_CONTROL), and for WRMSR of reserved bits
+ * (IA32_PASID 30:20 and 63:32; IA32_UMWAIT_CONTROL 1 and 63:32).
  */
 int sva_cpu_rdmsr(struct sva_cpu *cpu, uint32_t msr, uint64_t *val);
 int sva_cpu_wrmsr(struct sva_cpu *cpu, uint32_t msr, uint64_t val);
@@ -175,6 +184,27 @@ int sva_cpu_enqcmds(struct sva_cpu *cpu, uint64_t dst, uint64_t src, bool *zf);
  * unchanged as one posted write; no status comes back.
  */
 int sva_cpu_movdir64b(struct sva_cpu *cpu, uint64_t dst, uint64_t src);
+
+/*
+ * UMONITOR va: #UD without CPUID WAITPKG; translates @va like a byte load
+ * (#GP non-canonical, #PF) and arms the monitor on its 64-byte line.  A
+ * store to that line by any CPU, or a device's write to it, triggers it.
+ */
+int sva_cpu_umonitor(struct sva_cpu *cpu, uint64_t va);
+/*
+ * UMWAIT ctrl, deadline: #UD without WAITPKG; #GP when @ctrl has a bit
+ * other than 0 set.  With the monitor armed, waits (inside the running
+ * task, keeping the CPU) until the monitor triggers, virtual time reaches
+ * @deadline (the model's TSC counts nanoseconds), or the OS time limit of
+ * IA32_UMWAIT_CONTROL passes - then *cf = true - and pays the wake-up of
+ * C0.1 (@ctrl bit 0 set, or C0.2 disabled by the MSR) or C0.2.  Without an
+ * armed monitor, or with the deadline passed, it returns at once.  The
+ * monitor is disarmed on return.  Waking sva_cpu_umwait_queue() ends
+ * the wait early, as an interrupt would (*cf = false).
+ */
+int sva_cpu_umwait(struct sva_cpu *cpu, uint32_t ctrl, uint64_t deadline, bool *cf);
+/* The wait queue a UMWAIT sleeps on, for whoever must interrupt it (a kill). */
+struct sva_waitq *sva_cpu_umwait_queue(struct sva_cpu *cpu);
 
 /* The last exception an instruction gave back to its caller. */
 const struct sva_exception *sva_cpu_last_exception(const struct sva_cpu *cpu);

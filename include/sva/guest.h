@@ -78,6 +78,22 @@ void sva_store64(uint64_t va, uint64_t v);
 int sva_enqcmd(uint64_t portal, uint64_t desc);
 /* MOVDIR64B: 0, or negative errno after a handled signal. */
 int sva_movdir64b(uint64_t portal, uint64_t src);
+/*
+ * UMONITOR @va: arm this CPU's monitor on the 64-byte line of @va (faults
+ * as a byte load would).  0, or -EFAULT after a signal handler declined.
+ */
+int sva_umonitor(uint64_t va);
+/*
+ * UMWAIT: rest until the monitored line is written (by any CPU or a
+ * device's completion record), virtual time reaches @deadline (ns; the
+ * TSC counts virtual nanoseconds), or the kernel's limit passes.  @ctrl
+ * bit 0 picks C0.1 (faster wake) over C0.2; other bits are reserved (#GP).
+ * Returns the carry flag - 1 when the kernel's limit ended the wait - or
+ * -EFAULT.  Without a UMONITOR first it returns at once.
+ */
+int sva_umwait(unsigned ctrl, uint64_t deadline);
+/* Virtual time now, in ns: what RDTSC reads in the model. */
+uint64_t sva_rdtsc(void);
 
 /* ---- files (device nodes such as /dev/dsa/wq0.0) -------------------------- */
 

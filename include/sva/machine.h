@@ -78,6 +78,14 @@ static inline void sva_machine_observe_dma(const struct sva_dma_observer *o, uin
 const struct sva_dma_observer *sva_machine_dma_observer(const struct sva_machine *m);
 
 /*
+ * A store reached physical memory [pa, pa + len), from a CPU or a device:
+ * any CPU whose UMONITOR line it touches is woken.  Cheap while no monitor
+ * is armed.  CPU stores report themselves; a device reports what it
+ * writes through a translation (DSA data and completion records).
+ */
+void sva_machine_note_store(struct sva_machine *m, uint64_t pa, uint64_t len);
+
+/*
  * Spend @ns of virtual time on behalf of the calling hardware model: the
  * running task sleeps for it.  Outside any task (set-up code, unit tests
  * without tasks) or without a simulation nothing sleeps: the caller's own

@@ -35,6 +35,8 @@ struct sva_timing {
 	sva_time_t tlb_flush;		/* CR3 write or INVLPG */
 	sva_time_t pf_handling;		/* kernel work for one CPU page fault (handle_mm_fault) */
 	double cpu_memcpy_bw;		/* B/ns, one core streaming loads or stores (a memcpy pays it twice) */
+	sva_time_t umwait_c01_exit;	/* UMWAIT in C0.1: trigger to the next instruction */
+	sva_time_t umwait_c02_exit;	/* UMWAIT in C0.2 (deeper, slower to leave) */
 
 	/* ---- IOMMU (later layers) ---- */
 	sva_time_t iotlb_hit;

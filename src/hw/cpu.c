@@ -63,7 +63,8 @@ struct sva_cpu *sva_cpu_create(struct sva_machine *m, const struct sva_cpu_confi
 		.wp = true, .nxe = true, .set_ad = true,
 	};
 	cpu->cpuid7_ecx = SVA_CPUID7_ECX_ENQCMD | SVA_CPUID7_ECX_MOVDIR64B |
-			  SVA_CPUID7_ECX_MOVDIRI;
+			  SVA_CPUID7_ECX_MOVDIRI | SVA_CPUID7_ECX_WAITPKG;
+	sva_waitq_init(&cpu->umwait_wq);
 	if (sva_machine_sim(m)) {
 		cpu->track = sva_trace_track(sva_machine_sim(m), "cpu", cpu->name);
 	}
@@ -81,6 +82,8 @@ void sva_cpu_destroy(struct sva_cpu *cpu)
 {
 	if (!cpu)
 		return;
+	if (cpu->mon.armed)
+		sva_machine_monitor_armed(cpu->m, -1);
 	sva_machine_del_cpu(cpu->m, &cpu->link);
 	sva_cpu_free(cpu);
 }
@@ -404,9 +407,10 @@ int cpu_access(struct sva_cpu *cpu, uint64_t va, void *buf, size_t n,
 		if (r)
 			return r;
 		cpu_charge(cpu, data_cost(cpu, pa, len, acc == SVA_ACC_WRITE));
-		if (acc == SVA_ACC_WRITE)
+		if (acc == SVA_ACC_WRITE) {
 			r = sva_phys_write(cpu->phys, pa, p + done, len);
-		else
+			sva_machine_note_store(cpu->m, pa, len);
+		} else
 			r = sva_phys_read(cpu->phys, pa, p + done, len);
 		if (r)
 			return r;
@@ -466,10 +470,10 @@ static int rdmsr_once(struct sva_cpu *cpu, void *a, struct sva_exception *exc)
 
 	if (cpu->cpl != 0)
 		return cpu_raise(exc, SVA_VEC_GP, 0, 0, "rdmsr", "CPL is not 0");
-	if (m->msr != SVA_MSR_IA32_PASID)
+	if (m->msr != SVA_MSR_IA32_PASID && m->msr != SVA_MSR_IA32_UMWAIT_CONTROL)
 		return cpu_raise(exc, SVA_VEC_GP, 0, 0, "rdmsr", "MSR not implemented");
 	cpu_charge(cpu, sva_machine_timing(cpu->m)->msr_read);
-	*m->out = cpu->pasid_msr;
+	*m->out = m->msr == SVA_MSR_IA32_PASID ? cpu->pasid_msr : cpu->umwait_control;
 	return 0;
 }
 
@@ -479,6 +483,15 @@ static int wrmsr_once(struct sva_cpu *cpu, void *a, struct sva_exception *exc)
 
 	if (cpu->cpl != 0)
 		return cpu_raise(exc, SVA_VEC_GP, 0, 0, "wrmsr", "CPL is not 0");
+	if (m->msr == SVA_MSR_IA32_UMWAIT_CONTROL) {
+		/* Bits 31:2 (the limit) and 0 (no C0.2) exist; 1 and 63:32 are reserved. */
+		if (m->val & ~(uint64_t)(SVA_UMWAIT_CONTROL_TIME_MASK | SVA_UMWAIT_CONTROL_C02_DISABLE))
+			return cpu_raise(exc, SVA_VEC_GP, 0, 0, "wrmsr",
+					 "reserved IA32_UMWAIT_CONTROL bit set");
+		cpu_charge(cpu, sva_machine_timing(cpu->m)->msr_write);
+		cpu->umwait_control = m->val;
+		return 0;
+	}
 	if (m->msr != SVA_MSR_IA32_PASID)
 		return cpu_raise(exc, SVA_VEC_GP, 0, 0, "wrmsr", "MSR not implemented");
 	/* Only the PASID (19:0) and valid (31) bits exist. */

@@ -36,6 +36,14 @@ struct sva_cpu {
 	struct sva_paging_mode mode;	/* levels/maxphyaddr/set_ad fixed */
 	uint32_t cpuid7_ecx;
 	uint64_t pasid_msr;
+	uint64_t umwait_control;	/* IA32_UMWAIT_CONTROL */
+
+	/* UMONITOR's address monitor: one 64-byte line of physical memory */
+	struct {
+		bool armed, triggered;
+		uint64_t line;
+	} mon;
+	struct sva_waitq umwait_wq;	/* UMWAIT sleeps here */
 
 	struct tlb_entry *tlb;
 	unsigned tlb_mask;

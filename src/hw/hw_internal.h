@@ -16,6 +16,11 @@ struct sva_cpu_link {
 void sva_machine_add_cpu(struct sva_machine *m, struct sva_cpu_link *link);
 void sva_machine_del_cpu(struct sva_machine *m, struct sva_cpu_link *link);
 
+/* Armed address monitors (UMONITOR): counted so that stores skip the search when none is. */
+void sva_machine_monitor_armed(struct sva_machine *m, int delta);
+/* A store reached [pa, pa + len): trigger @cpu's monitor if it covers it. */
+void cpu_monitor_store(struct sva_cpu *cpu, uint64_t pa, uint64_t len);
+
 /* Frees a CPU context without unlinking it (the machine is going away). */
 void sva_cpu_free(struct sva_cpu *cpu);
 struct sva_cpu *sva_cpu_from_link(struct sva_cpu_link *link);

@@ -19,7 +19,22 @@ struct sva_machine {
 	uint64_t mmio_next, mmio_end;	/* the allocation window */
 	struct sva_cpu_link cpus;	/* circular list head */
 	const struct sva_dma_observer *dma_observer;
+	unsigned monitors_armed;
 };
+
+void sva_machine_monitor_armed(struct sva_machine *m, int delta)
+{
+	assert(delta > 0 || m->monitors_armed >= (unsigned)-delta);
+	m->monitors_armed += (unsigned)delta;
+}
+
+void sva_machine_note_store(struct sva_machine *m, uint64_t pa, uint64_t len)
+{
+	if (!m->monitors_armed || !len)
+		return;
+	for (struct sva_cpu_link *l = m->cpus.next; l != &m->cpus; l = l->next)
+		cpu_monitor_store(sva_cpu_from_link(l), pa, len);
+}
 
 void sva_machine_set_dma_observer(struct sva_machine *m, const struct sva_dma_observer *o)
 {

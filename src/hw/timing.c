@@ -68,6 +68,12 @@ void sva_timing_default(struct sva_timing *t)
 		 * a guest memcpy pays this for its loads and again for its stores.
 		 */
 		.cpu_memcpy_bw = 20.4,
+		/*
+		 * Guess: the SDM only says C0.1 wakes faster and C0.2 saves
+		 * more; a few hundred cycles against about a microsecond.
+		 */
+		.umwait_c01_exit = 100,
+		.umwait_c02_exit = 500,
 		.iotlb_hit = 5,		/* guess */
 		.iotlb_miss = 10,	/* guess; walk levels are extra */
 		.pasid_cache_miss = 100,	/* guess: two entry fetches */

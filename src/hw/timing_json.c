@@ -33,7 +33,7 @@ struct field {
 static const struct field fields[] = {
 	T(enqcmd_rtt), T(movdir64b), T(mmio_read), T(mmio_write), T(mem_access),
 	T(walk_per_level), T(tlb_hit), T(exception), T(msr_write), T(msr_read),
-	T(tlb_flush), T(pf_handling), B(cpu_memcpy_bw),
+	T(tlb_flush), T(pf_handling), B(cpu_memcpy_bw), T(umwait_c01_exit), T(umwait_c02_exit),
 	T(iotlb_hit), T(iotlb_miss), T(pasid_cache_miss), T(inv_wait),
 	T(atc_hit), T(atc_miss), T(ats_rtt), T(pri_rtt), T(iopf_handling),
 	T(desc_dispatch), T(desc_fetch), T(desc_overhead), B(engine_bw), B(device_bw),

@@ -146,6 +146,41 @@ int sva_movdir64b(uint64_t portal, uint64_t src)
 	return 0;
 }
 
+int sva_umonitor(uint64_t va)
+{
+	struct sva_thread *t = self();
+	int r;
+
+	while ((r = sva_cpu_umonitor(t->lcpu->cpu, va)) != 0)
+		if (!insn_fault(t, r))
+			return -EFAULT;
+	user_return(t);
+	return 0;
+}
+
+int sva_umwait(unsigned ctrl, uint64_t deadline)
+{
+	struct sva_thread *t = self();
+	bool cf = false;
+	int r;
+
+	/* A kill interrupts the wait, as the interrupt delivering it would. */
+	t->intr_wq = sva_cpu_umwait_queue(t->lcpu->cpu);
+	while (!t->proc->dying && (r = sva_cpu_umwait(t->lcpu->cpu, ctrl, deadline, &cf)) != 0)
+		if (!insn_fault(t, r)) {
+			t->intr_wq = NULL;
+			return -EFAULT;
+		}
+	t->intr_wq = NULL;
+	user_return(t);
+	return cf;
+}
+
+uint64_t sva_rdtsc(void)
+{
+	return sva_now(self()->proc->k->sim);
+}
+
 /* ---- memory system calls ------------------------------------------------------------ */
 
 int64_t sva_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)

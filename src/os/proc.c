@@ -27,9 +27,13 @@ static void flush_mm_tlbs(struct sva_kernel *k, struct sva_mm *mm, uint64_t star
 			sva_cpu_tlb_flush(k->lcpus[i].cpu);
 }
 
+/* IA32_UMWAIT_CONTROL as Linux sets it (arch/x86/kernel/cpu/umwait.c): limit 100000, C0.2 on. */
+#define SVA_KERNEL_UMWAIT_CONTROL	100000u
+
 int sva_kernel_start_cpus(struct sva_kernel *k, struct sva_machine *m, unsigned nr)
 {
 	static const struct sva_cpu_ops trap_ops = { .exception = sva_trap_handler };
+	int r;
 
 	if (nr == 0)
 		return -EINVAL;
@@ -50,6 +54,10 @@ int sva_kernel_start_cpus(struct sva_kernel *k, struct sva_machine *m, unsigned 
 		}
 		sva_cpu_set_ops(k->lcpus[i].cpu, &trap_ops, k);
 		sva_cpu_set_paging(k->lcpus[i].cpu, &k->paging);
+		/* As Linux's umwait_cpu_online(): a limit of 100000 TSC quanta, C0.2 allowed. */
+		r = sva_cpu_wrmsr(k->lcpus[i].cpu, SVA_MSR_IA32_UMWAIT_CONTROL, SVA_KERNEL_UMWAIT_CONTROL);
+		assert(r == 0);
+		(void)r;
 	}
 	k->nr_lcpus = nr;
 	k->flush_tlb = flush_mm_tlbs;

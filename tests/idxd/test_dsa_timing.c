@@ -5,7 +5,8 @@
  * table changed between runs.  What is checked is the model's shape, each
  * against its own what-if: the device's data path caps the engines
  * together; translations after a stream's first hide behind its data;
- * dispatch and translation of queued descriptors overlap earlier work.
+ * dispatch and translation of queued descriptors overlap earlier work;
+ * UMWAIT rests until the device writes the completion record.
  */
 #include "guest_util.h"
 
@@ -145,12 +146,104 @@ static void test_dispatch_overlaps_queued_work(void **state)
 	assert_true(many_slow < many + 2 * 20000);
 }
 
+/* ---- UMWAIT on a completion record ---------------------------------------------------------- */
+
+struct uw {
+	unsigned waits, cf;
+	uint64_t t0, woke;
+	uint8_t status;
+};
+
+static void umwait_main(void *arg)
+{
+	struct uw *u = arg;
+	uint64_t buf = gu_alloc(2 * GU_PAGE, true), cr = buf + GU_PAGE;
+	uint64_t src = gu_alloc(MIB, true), dst = gu_alloc(MIB, true);
+	struct dsa_hw_desc d = gu_desc(DSA_OPCODE_MEMMOVE, src, dst, MIB, GU_FL, cr);
+	struct gu_wq wq;
+
+	GU_CHECK_EQ(gu_open_wq("/dev/dsa/wq0.0", &wq), 0);
+	gu_fill(src, MIB, 3);
+	u->t0 = sva_rdtsc();
+	GU_CHECK(gu_submit(wq.portal, buf, &d) >= 0);
+	/* The usual loop: arm, re-check (the record may have landed), rest. */
+	for (;;) {
+		GU_CHECK_EQ(sva_umonitor(cr), 0);
+		sva_load(cr, &u->status, 1);
+		if (u->status)
+			break;
+		u->cf += (unsigned)sva_umwait(0, sva_rdtsc() + 1000000);
+		u->waits++;
+	}
+	u->woke = sva_rdtsc();
+	GU_CHECK(gu_holds(dst, MIB, 3, 0));
+}
+
+/* The device's record write wakes the thread: one UMWAIT for a 1 MiB copy, not a poll loop. */
+static void test_umwait_sleeps_until_the_record_lands(void **state)
+{
+	char cfg[2048];
+	struct sva_system *sys = gu_sys(tu_seed(62), gu_config_1wq(cfg, sizeof(cfg), "shared", 16, 15, 0, 1));
+	struct uw u = { 0 };
+
+	(void)state;
+	gu_run_one(sys, umwait_main, &u);
+	assert_int_equal(u.status, DSA_COMP_SUCCESS);
+	assert_int_equal(u.waits, 1);
+	assert_int_equal(u.cf, 0);
+	/* About 33 us at device_bw; woken by the write, not by a deadline or the 100 us limit. */
+	assert_true(u.woke - u.t0 > 30000 && u.woke - u.t0 < 100000);
+	sva_system_destroy(sys);
+}
+
+static void sleeper(void *arg)
+{
+	unsigned *loops = arg;
+	uint64_t line = gu_alloc(GU_PAGE, true);
+
+	/* Nobody writes the line: only the kernel's limit (CF) ends each wait. */
+	for (;;) {
+		GU_CHECK_EQ(sva_umonitor(line), 0);
+		if (sva_umwait(0, ~0ull) == 1)
+			++*loops;
+	}
+}
+
+static void killer_main(void *arg)
+{
+	GU_CHECK(sva_thread_create(sleeper, arg, "sleeper") > 0);
+	sva_nanosleep(350000);
+	sva_exit(3);
+}
+
+/* A thread resting in UMWAIT ends with its process: the kill interrupts the wait. */
+static void test_exit_interrupts_umwait(void **state)
+{
+	struct sva_system *sys = gu_sys(tu_seed(63), NULL);
+	struct sva_exit_status es;
+	unsigned loops = 0;
+	int pid = sva_system_spawn(sys, "killer", killer_main, &loops);
+
+	(void)state;
+	assert_true(pid > 0);
+	assert_int_equal(sva_sim_run(sva_system_sim(sys)), 0);
+	assert_int_equal(sva_system_proc_status(sys, pid, &es), 0);
+	assert_true(es.exited);
+	assert_int_equal(es.code, 3);
+	/* Linux's limit of 100000 quanta: three full waits in 350 us, the fourth cut short. */
+	assert_int_equal(loops, 3);
+	assert_true(sva_now(sva_system_sim(sys)) < 400000);
+	sva_system_destroy(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_device_path_caps_engines),
 		cmocka_unit_test(test_translations_hide_behind_the_data),
 		cmocka_unit_test(test_dispatch_overlaps_queued_work),
+		cmocka_unit_test(test_umwait_sleeps_until_the_record_lands),
+		cmocka_unit_test(test_exit_interrupts_umwait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

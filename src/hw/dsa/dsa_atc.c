@@ -219,6 +219,9 @@ int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr, ui
 	*ptr = sva_phys_ptr(x->dsa->phys, pa, left);
 	if (!*ptr)
 		return -EIO;	/* the translation points outside RAM: a bus error */
+	/* The bytes land when the caller copies, within this instant: a monitor waiting on them wakes. */
+	if (write)
+		sva_machine_note_store(x->dsa->m, pa, left);
 	*got = left;
 	return 0;
 }
