@@ -61,6 +61,7 @@ static double now_s(void)
 struct job {
 	uint64_t size, count;
 	unsigned inflight;
+	bool umwait;		/* rest on the record with UMONITOR/UMWAIT instead of polling */
 	/* measured */
 	double t0, t1;
 	uint64_t allocs0, allocs1;
@@ -108,9 +109,14 @@ static void guest(void *arg)
 			uint8_t st = 0;
 
 			while (!st) {
+				if (j->umwait)
+					sva_umonitor(area + 32768 + 32 * i);
 				sva_load(area + 32768 + 32 * i, &st, 1);
-				/* Poll about as often as a descriptor of this size can finish. */
-				if (!st)
+				if (st)
+					break;
+				if (j->umwait)
+					sva_umwait(1, sva_rdtsc() + 1000000);
+				else	/* poll about as often as a descriptor of this size can finish */
 					sva_spin(j->size / 32 + 50);
 			}
 			if (st != DSA_COMP_SUCCESS) {
@@ -134,7 +140,8 @@ static const char *bench_config =
 	"\"grouped_engines\":[{\"dev\":\"engine0.0\",\"group_id\":0},{\"dev\":\"engine0.1\",\"group_id\":0},"
 	"{\"dev\":\"engine0.2\",\"group_id\":0},{\"dev\":\"engine0.3\",\"group_id\":0}]}]}]";
 
-static void run(const char *label, uint64_t size, uint64_t count, unsigned inflight, unsigned procs)
+static void run(const char *label, uint64_t size, uint64_t count, unsigned inflight, unsigned procs,
+		bool umwait)
 {
 	struct sva_system *sys = sva_system_create(&(struct sva_system_config){
 		.seed = 1, .ram_size = 1ull << 30, .check = -1, .accel_config = bench_config });
@@ -143,7 +150,7 @@ static void run(const char *label, uint64_t size, uint64_t count, unsigned infli
 	uint64_t done = 0, a = 0;
 
 	for (unsigned p = 0; p < procs; p++) {
-		jobs[p] = (struct job){ .size = size, .count = count / procs, .inflight = inflight };
+		jobs[p] = (struct job){ .size = size, .count = count / procs, .inflight = inflight, .umwait = umwait };
 		sva_system_spawn(sys, "bench", guest, &jobs[p]);
 	}
 	sva_sim_run(sva_system_sim(sys));
@@ -160,8 +167,9 @@ static void run(const char *label, uint64_t size, uint64_t count, unsigned infli
 		struct sva_sim_counts c;
 
 		sva_sim_counts(sva_system_sim(sys), &c);
-		fprintf(stderr, "%s: %.1f events, %.1f task switches per descriptor\n", label,
-			(double)c.events / (double)count, (double)c.switches / (double)count);
+		fprintf(stderr, "%s: %.1f events, %.1f task switches (%.1f of them sleeps without a switch) per descriptor\n",
+			label, (double)c.events / (double)count, (double)c.switches / (double)count,
+			(double)c.fast_sleeps / (double)count);
 		sva_stats_print(sva_system_sim(sys), stderr, 0);
 	}
 	printf("| %s | %" PRIu64 " B | %u | %u | %.0f | %.2f | %" PRIu64 " |\n", label, size, procs, inflight,
@@ -204,10 +212,12 @@ int main(int argc, char **argv)
 		goto sizes;
 	printf("| run | size | processes | in flight | descriptors/s | GB/s moved | heap allocations in steady state |\n");
 	printf("|---|---:|---:|---:|---:|---:|---:|\n");
-	run("64 B memmove, sync", 64, 200000 / scale, 1, 1);
-	run("64 B memmove, async", 64, 400000 / scale, 16, 1);
-	run("64 B memmove, 4 processes", 64, 400000 / scale, 4, 4);
-	run("64 B memmove, 16 processes", 64, 400000 / scale, 4, 16);
+	run("64 B memmove, sync, polling", 64, 200000 / scale, 1, 1, false);
+	run("64 B memmove, sync, UMWAIT", 64, 200000 / scale, 1, 1, true);
+	run("64 B memmove, async, polling", 64, 400000 / scale, 16, 1, false);
+	run("64 B memmove, async, UMWAIT", 64, 400000 / scale, 16, 1, true);
+	run("64 B memmove, 4 processes, UMWAIT", 64, 400000 / scale, 4, 4, true);
+	run("64 B memmove, 16 processes, UMWAIT", 64, 400000 / scale, 4, 16, true);
 	if (only)
 		return 0;
 sizes:

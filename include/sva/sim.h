@@ -91,6 +91,7 @@ struct sva_sim_counts {
 	uint64_t events;	/* events fired, task resumptions included */
 	uint64_t tasks_created;
 	uint64_t tasks_live;
+	uint64_t fast_sleeps;	/* of those, sleeps that moved the clock without switching (runtime.md) */
 };
 void sva_sim_counts(const struct sva_sim *sim, struct sva_sim_counts *out);
 

@@ -493,6 +493,7 @@ void sva_sleep_until(struct sva_sim *sim, sva_time_t when)
 		sim->last_event = when;
 		sim->counts.events++;
 		sim->counts.switches++;
+		sim->counts.fast_sleeps++;
 		return;
 	}
 	sva_event_at(sim, &t->ev, when);
