@@ -57,6 +57,7 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 	struct sva_sim *sim = sva_system_sim(sys);
 	const struct sva_hist *lat;
 	struct sva_iommu_stats is;
+	uint64_t umwaits;
 	char buf[128];
 
 	fprintf(f, "sva run: %s (seed %" PRIu64 ")\n", s->name, seed);
@@ -141,8 +142,15 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 					ds.op_bytes[op]);
 	}
 	fprintf(f, "  guests: %" PRIu64 " descriptors submitted, %" PRIu64 " partial completions, %" PRIu64
-		" resubmitted, %" PRIu64 " verification failures\n", r->descs_submitted, r->partials,
+		" resubmitted, %" PRIu64 " verification failures", r->descs_submitted, r->partials,
 		r->resubmits, r->verify_fail);
+	umwaits = 0;
+	for (unsigned i = 0; i < r->nrecs; i++)
+		umwaits += r->recs[i].umwait;
+	/* Only programs that wait with UMWAIT make this worth a word. */
+	if (umwaits)
+		fprintf(f, ", %" PRIu64 " UMWAITs", umwaits);
+	fputc('\n', f);
 
 	sva_iommu_stats(k->iommu->hw, &is);
 	fprintf(f, "\nIOMMU\n  %" PRIu64 " ATS translations: IOTLB %" PRIu64 " hits, %" PRIu64 " misses (%"
@@ -252,6 +260,7 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 		JU(x, "enqcmd_accepted", p->enq_accepted);
 		JU(x, "enqcmd_retries", p->enq_retry);
 		JU(x, "movdir64b", p->movdir64b);
+		JU(x, "umwait", p->umwait);
 		JU(x, "descriptors", p->descs);
 		JU(x, "partial_completions", p->partials);
 		JU(x, "resubmissions", p->resubmits);

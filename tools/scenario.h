@@ -38,6 +38,7 @@ struct step {
 	enum submit_op op;
 	uint64_t pattern;
 	bool shared, write, bof, verify, resubmit, nowait;
+	bool umwait;		/* "wait": "umwait": rest on each record in UMONITOR/UMWAIT */
 	char path[128];			/* JSON path, for run-time messages */
 };
 
@@ -97,7 +98,7 @@ struct proc_record {
 	uint32_t pasid;			/* 0: never had one */
 	sva_time_t pasid_at;		/* when it got it */
 	char pasid_how[48];
-	uint64_t gp_fixups, threads, enq_accepted, enq_retry, movdir64b, page_faults;
+	uint64_t gp_fixups, threads, enq_accepted, enq_retry, movdir64b, umwait, page_faults;
 	uint64_t descs, partials, resubmits, verify_fail;
 	bool exited;
 	int code, signal;

@@ -282,9 +282,12 @@ static int parse_step(struct pctx *c, json_object *o, const char *path, struct s
 
 			if (!strcmp(w, "none"))
 				st->nowait = true;
+			else if (!strcmp(w, "umwait"))
+				st->umwait = true;
 			else if (strcmp(w, "poll"))
-				return fail(c, sub, "expected \"poll\" (wait for each completion record) or "
-					    "\"none\" (leave them in flight)");
+				return fail(c, sub, "expected \"poll\" (read each completion record until "
+					    "written), \"umwait\" (rest on it in UMWAIT) or \"none\" "
+					    "(leave them in flight)");
 		}
 		break;
 	}

@@ -318,18 +318,30 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 		uint8_t status = 0;
 		sva_time_t waited = 0;
 
+		sva_time_t limit = ps->run->s->poll_limit ? ps->run->s->poll_limit : POLL_LIMIT;
+		uint64_t since = sva_rdtsc();
+
 		while (!status) {
+			/* UMWAIT: arm first, then look, so a record landing in between is not missed. */
+			if (st->umwait && sva_umonitor(u->cr))
+				return;
 			if (sva_load(u->cr, &status, 1))
 				return;
 			if (status)
 				break;
-			if (waited >= (ps->run->s->poll_limit ? ps->run->s->poll_limit : POLL_LIMIT)) {
+			if (waited >= limit) {
 				step_error(ps, st, "no completion record after %llu ns",
 					   (unsigned long long)waited);
 				return;
 			}
-			sva_spin(POLL_NS);
-			waited += POLL_NS;
+			if (st->umwait) {
+				if (sva_umwait(0, since + limit) < 0)
+					return;
+				waited = sva_rdtsc() - since;
+			} else {
+				sva_spin(POLL_NS);
+				waited += POLL_NS;
+			}
 		}
 		if (sva_load(u->cr, &cr, sizeof(cr)))
 			return;
@@ -838,6 +850,7 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 		rec->enq_accepted = st.enq_accepted;
 		rec->enq_retry = st.enq_retry;
 		rec->movdir64b = st.movdir64b;
+		rec->umwait = st.umwait;
 		rec->page_faults = st.page_faults;
 		rec->exited = p->state == SVA_PROC_ZOMBIE;
 		rec->code = p->exit.code;

@@ -172,6 +172,7 @@ int sva_umwait(unsigned ctrl, uint64_t deadline)
 			return -EFAULT;
 		}
 	t->intr_wq = NULL;
+	t->st.umwait++;
 	user_return(t);
 	return cf;
 }

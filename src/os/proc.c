@@ -196,6 +196,7 @@ _Noreturn void sva_thread_exit(struct sva_thread *t, int code)
 	p->st.enq_accepted += t->st.enq_accepted;
 	p->st.enq_retry += t->st.enq_retry;
 	p->st.movdir64b += t->st.movdir64b;
+	p->st.umwait += t->st.umwait;
 	p->st.signals += t->st.signals;
 	p->st.switches += t->st.switches;
 	t->task = NULL;
@@ -385,6 +386,7 @@ void sva_proc_stats(const struct sva_proc *p, struct sva_thread_stats *out)
 		out->enq_accepted += t->st.enq_accepted;
 		out->enq_retry += t->st.enq_retry;
 		out->movdir64b += t->st.movdir64b;
+		out->umwait += t->st.umwait;
 		out->signals += t->st.signals;
 		out->switches += t->st.switches;
 	}

@@ -39,6 +39,7 @@ struct sva_thread_stats {
 	uint64_t gp_fixups;		/* #GP fixups that loaded IA32_PASID */
 	uint64_t page_faults;
 	uint64_t enq_accepted, enq_retry, movdir64b;
+	uint64_t umwait;		/* UMWAITs executed */
 	uint64_t signals;
 	uint64_t switches;		/* times scheduled onto a CPU */
 };

@@ -450,7 +450,7 @@ static const struct {
 	  ": $.processes[0].main[0].prot: expected \"none\", \"r\", \"w\", \"rw\", \"rx\" or \"rwx\"" },
 	{ PROC("{\"do\":\"mmap\",\"as\":\"x\",\"size\":4096,\"shared\":1}"), 0, ": $.processes[0].main[0].shared: expected true or false, found int" },
 	{ PROC("{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"fill\",\"dst\":\"b\",\"size\":64,\"wait\":\"irq\"}"), 0,
-	  ": $.processes[0].main[0].wait: expected \"poll\" (wait for each completion record) or \"none\" (leave them in flight)" },
+	  ": $.processes[0].main[0].wait: expected \"poll\" (read each completion record until written), \"umwait\" (rest on it in UMWAIT) or \"none\" (leave them in flight)" },
 	{ PROC("{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"memmove\",\"src\":\"a\",\"dst\":\"b\",\"size\":64,\"batch\":1}"), 0,
 	  ": $.processes[0].main[0].batch: a batch holds 2 to 1024 descriptors (0: no batch)" },
 	/* references to step lists that do not exist */
