@@ -134,6 +134,8 @@ static json_object *step_submit(uint64_t *s, const struct gen_wq *w, uint64_t *s
 		ADD(st, "bof", BOOL(true));
 	if (chance(s, 25))
 		ADD(st, "wait", STR("none"));
+	else if (chance(s, 30))
+		ADD(st, "wait", STR("umwait"));	/* rests in UMWAIT: resets, kills and faults meet it too */
 	return st;
 }
 
