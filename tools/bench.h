@@ -29,6 +29,7 @@ struct bench_table {
 	const char *xlabel;		/* "transfer size", "outstanding descriptors" */
 	const char *xunit;		/* "B", "" */
 	bool xlog;			/* numeric x plotted on a log2 axis */
+	bool ylog;			/* values plotted on a log10 axis (line charts) */
 	bool categorical;		/* rows named, not numbered (bar chart) */
 	const char *yunit;		/* unit of every column: "GB/s", "us" */
 	unsigned nrows, ncols;

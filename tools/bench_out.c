@@ -213,10 +213,25 @@ static double nice_step(double max, double *top)
 	return step;
 }
 
+/* The y axis: linear from 0 to @top, or log10 over whole decades [lo, hi]. */
+struct yaxis {
+	bool log;
+	double top, lo, hi;
+	int ph;
+};
+
+static double ypos(const struct yaxis *a, double v)
+{
+	double f = a->log ? (log10(v) - a->lo) / (a->hi - a->lo) : v / a->top;
+
+	return MT + a->ph - f * a->ph;
+}
+
 int bench_write_svg(const char *dir, const struct bench_table *t)
 {
 	char path[4096], buf[64];
-	double ymax = 0, top, step, x0, x1;
+	double ymax = 0, ymin = INFINITY, top, step, x0, x1;
+	struct yaxis ya;
 	int pw = W - ML - MR, ph = H - MT - MB;
 	FILE *f;
 
@@ -226,9 +241,21 @@ int bench_write_svg(const char *dir, const struct bench_table *t)
 		return -errno;
 	for (unsigned r = 0; r < t->nrows; r++)
 		for (unsigned c = 0; c < t->ncols; c++)
-			if (!isnan(t->v[r][c]) && t->v[r][c] > ymax)
-				ymax = t->v[r][c];
+			if (!isnan(t->v[r][c])) {
+				if (t->v[r][c] > ymax)
+					ymax = t->v[r][c];
+				if (t->v[r][c] > 0 && t->v[r][c] < ymin)
+					ymin = t->v[r][c];
+			}
 	step = nice_step(ymax * 1.05, &top);
+	ya = (struct yaxis){ .log = t->ylog && !t->categorical && t->nrows >= 2 && ymin < INFINITY,
+			     .top = top, .ph = ph };
+	if (ya.log) {
+		ya.lo = floor(log10(ymin));
+		ya.hi = ceil(log10(ymax));
+		if (ya.hi <= ya.lo)
+			ya.hi = ya.lo + 1;
+	}
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		"font-family=\"sans-serif\" font-size=\"12\">\n"
@@ -238,9 +265,10 @@ int bench_write_svg(const char *dir, const struct bench_table *t)
 	fprintf(f, "</text>\n<text x=\"%d\" y=\"38\" fill=\"#555\">sva bench %s - mirrors ", ML, t->suite);
 	xml_text(f, t->paper);
 	fprintf(f, "</text>\n");
-	/* y grid and labels */
-	for (double y = 0; y <= top + step / 2; y += step) {
-		double py = MT + ph - y / top * ph;
+	/* y grid and labels: every step, or every decade */
+	for (double y = ya.log ? pow(10, ya.lo) : 0; ya.log ? y <= pow(10, ya.hi) * 1.01 : y <= top + step / 2;
+	     y = ya.log ? y * 10 : y + step) {
+		double py = ypos(&ya, y);
 
 		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", ML, py, ML + pw, py);
 		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", ML - 6, py + 4, y);
@@ -296,20 +324,20 @@ int bench_write_svg(const char *dir, const struct bench_table *t)
 			for (unsigned r = 0; r < t->nrows; r++) {
 				double px = ML + ((t->xlog ? lg2(t->x[r]) : t->x[r]) - x0) / (x1 - x0) * pw;
 
-				if (isnan(t->v[r][c])) {
+				if (isnan(t->v[r][c]) || (ya.log && !(t->v[r][c] > 0))) {
 					pen = false;
 					continue;
 				}
-				fprintf(f, "%s%.1f %.1f ", pen ? "L" : "M", px, MT + ph - t->v[r][c] / top * ph);
+				fprintf(f, "%s%.1f %.1f ", pen ? "L" : "M", px, ypos(&ya, t->v[r][c]));
 				pen = true;
 			}
 			fprintf(f, "\"/>\n");
 			for (unsigned r = 0; r < t->nrows; r++) {
 				double px = ML + ((t->xlog ? lg2(t->x[r]) : t->x[r]) - x0) / (x1 - x0) * pw;
 
-				if (!isnan(t->v[r][c]))
+				if (!isnan(t->v[r][c]) && (!ya.log || t->v[r][c] > 0))
 					fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%g</title>"
-						"</circle>\n", px, MT + ph - t->v[r][c] / top * ph, colors[c % 6], t->v[r][c]);
+						"</circle>\n", px, ypos(&ya, t->v[r][c]), colors[c % 6], t->v[r][c]);
 			}
 		}
 	}

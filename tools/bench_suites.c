@@ -685,7 +685,7 @@ static int suite_latency(const struct bench_opts *o, struct bench_table *t)
 
 	*t = (struct bench_table){ .suite = "latency", .title = "memmove latency vs transfer size (one outstanding)",
 		.paper = "Kuper et al. ASPLOS'24 and LightDSA EuroSys'26, synchronous offload latency",
-		.xlabel = "transfer size", .xunit = "B", .xlog = true, .yunit = "us", .ncols = 3,
+		.xlabel = "transfer size", .xunit = "B", .xlog = true, .ylog = true, .yunit = "us", .ncols = 3,
 		.cols = { "DSA, SWQ ENQCMD", "DSA, DWQ MOVDIR64B", "CPU memcpy" } };
 	accel_cfg(dcfg, sizeof(dcfg), 1, true, 128, 1, 0);
 	accel_cfg(scfg, sizeof(scfg), 1, false, 128, 1, 0);
@@ -716,7 +716,7 @@ static int suite_desc(const struct bench_opts *o, struct bench_table *t)
 
 	*t = (struct bench_table){ .suite = "desc", .title = "time per descriptor: singles vs batches (one engine)",
 		.paper = "LightDSA EuroSys'26, batch vs single descriptors (64-byte-aligned rows)",
-		.xlabel = "transfer size", .xunit = "B", .xlog = true, .yunit = "us", .ncols = 2,
+		.xlabel = "transfer size", .xunit = "B", .xlog = true, .ylog = true, .yunit = "us", .ncols = 2,
 		.cols = { "singles", "batches" } };
 	accel_cfg(cfg, sizeof(cfg), 1, false, 128, 1, 0);
 	for (unsigned i = 0; i < n; i++) {
