@@ -319,7 +319,7 @@ static void dsa_worker(void *arg)
 	for (unsigned s = 0; s < qd; s++)
 		if ((wait_cr(w, l.crs + s * 32ull) & DSA_COMP_STATUS_MASK) != DSA_COMP_SUCCESS)
 			WFAIL(w, "warm-up descriptor failed");
-	l.cur = qd * per >= l.span ? 0 : qd * per;
+	l.cur = qd * per + per > l.span ? 0 : qd * per;
 	w->submits = w->retries = 0;
 	w->submit_ns = 0;
 	/* Every worker of the point starts its timed loop together. */

@@ -205,6 +205,8 @@ int sva_cpu_umonitor(struct sva_cpu *cpu, uint64_t va);
 int sva_cpu_umwait(struct sva_cpu *cpu, uint32_t ctrl, uint64_t deadline, bool *cf);
 /* The wait queue a UMWAIT sleeps on, for whoever must interrupt it (a kill). */
 struct sva_waitq *sva_cpu_umwait_queue(struct sva_cpu *cpu);
+/* Forget the armed monitor (the kernel does when the thread leaves the CPU). */
+void sva_cpu_umonitor_disarm(struct sva_cpu *cpu);
 
 /* The last exception an instruction gave back to its caller. */
 const struct sva_exception *sva_cpu_last_exception(const struct sva_cpu *cpu);

@@ -74,6 +74,8 @@ struct sva_cpu *sva_cpu_create(struct sva_machine *m, const struct sva_cpu_confi
 
 void sva_cpu_free(struct sva_cpu *cpu)
 {
+	/* A task resting in UMWAIT here would wake on freed memory: the caller's bug. */
+	assert(cpu->umwait_wq.nr == 0);
 	free(cpu->tlb);
 	free(cpu);
 }

@@ -166,6 +166,7 @@ static int movdir64b_once(struct sva_cpu *cpu, void *a, struct sva_exception *ex
 	r = sva_phys_movdir64b(cpu->phys, pa, data);
 	if (r)
 		return r;
+	sva_machine_note_store(cpu->m, pa, sizeof(data));	/* RAM: a store like any other */
 	cpu->stats.movdir64b++;
 	cpu_charge(cpu, sva_machine_timing(cpu->m)->movdir64b);
 	/* Posted: no answer comes back, so the trace can only say it was sent. */

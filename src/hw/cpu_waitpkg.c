@@ -11,9 +11,10 @@
  * reported to the machine, which triggers the monitors it touches.
  *
  * Ours, where the SDM leaves it to the implementation: the monitor is
- * disarmed when UMWAIT returns, however it woke; the kernel's own writes
- * to user memory (zeroing a new page, copy-on-write) do not trigger it;
- * the TSC counts virtual nanoseconds.
+ * disarmed when UMWAIT returns, however it woke, and when the thread
+ * leaves the CPU; the kernel's own writes to user memory (zeroing a new
+ * page, copy-on-write) do not trigger it; the TSC counts virtual
+ * nanoseconds.
  */
 #include <sva/trace.h>
 
@@ -101,7 +102,10 @@ static int umwait_once(struct sva_cpu *cpu, void *a, struct sva_exception *exc)
 	cpu->stats.umwait++;
 	/* Nothing to wait for, or no time left: the instruction just retires. */
 	if (!cpu->mon.armed || !sim || u->deadline <= sva_now(sim)) {
+		if (cpu->mon.triggered)
+			cpu->stats.umwait_store++;	/* the store came between UMONITOR and UMWAIT */
 		monitor_disarm(cpu);
+		cpu->mon.triggered = false;
 		cpu_charge(cpu, t->mem_access);
 		return 0;
 	}
@@ -146,4 +150,10 @@ int sva_cpu_umwait(struct sva_cpu *cpu, uint32_t ctrl, uint64_t deadline, bool *
 struct sva_waitq *sva_cpu_umwait_queue(struct sva_cpu *cpu)
 {
 	return &cpu->umwait_wq;
+}
+
+void sva_cpu_umonitor_disarm(struct sva_cpu *cpu)
+{
+	monitor_disarm(cpu);
+	cpu->mon.triggered = false;
 }

@@ -111,7 +111,8 @@ void sva_timing_default(struct sva_timing *t)
 		/*
 		 * Fitted to [LDSA]: four engines run at most ~22 M small
 		 * descriptors/s (64-byte batch members: 1368 MiB/s), one
-		 * engine as many: a device-wide cost per descriptor.
+		 * engine as many: a device-wide cost per data descriptor.
+		 * Descriptors that move no data pay it on their engine only.
 		 */
 		.desc_overhead = 40,
 		/*

@@ -172,7 +172,8 @@ int sva_umwait(unsigned ctrl, uint64_t deadline)
 			return -EFAULT;
 		}
 	t->intr_wq = NULL;
-	t->st.umwait++;
+	if (!t->proc->dying)
+		t->st.umwait++;
 	user_return(t);
 	return cf;
 }

@@ -117,6 +117,8 @@ void sva_thread_off_cpu(struct sva_thread *t)
 
 	assert(l && l->curr == t);
 	t->xsave_pasid = sva_cpu_pasid_msr(l->cpu);
+	/* A monitor is this thread's business: the next thread must arm its own. */
+	sva_cpu_umonitor_disarm(l->cpu);
 	sva_cpu_set_data(l->cpu, NULL);
 	l->curr = NULL;
 	t->lcpu = NULL;

@@ -99,9 +99,10 @@ static inline void tm_free(struct tmem *m)
 	free(m->absent);
 }
 
-static inline int tm_map(void *ctx, uint64_t va, uint64_t len, bool write,
+static inline int tm_map(void *ctx, uint64_t va, uint64_t len, bool write, unsigned opnd,
 			 void **ptr, uint64_t *got)
 {
+	(void)opnd;
 	struct tmem *m = ctx;
 	uint64_t off, n, pg;
 

@@ -64,9 +64,10 @@ struct fmem {
 	unsigned long calls;
 };
 
-static int fm_map(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr,
+static int fm_map(void *ctx, uint64_t va, uint64_t len, bool write, unsigned opnd, void **ptr,
 		  uint64_t *got)
 {
+	(void)opnd;
 	struct fmem *m = ctx;
 	uint64_t off, n, pg;
 	struct run *r;

@@ -101,18 +101,19 @@ void dsa_atc_flush_all(struct sva_dsa *dsa)
 }
 
 /*
- * Account @c ns of translation work for an access at @va.  Outside a data
- * stream it simply adds up.  Inside one, the engine issues translation
- * requests ahead of its data (a request does not wait for the bytes
- * before it), so a translation only delays the stream by what the data in
- * front of it in the same direction cannot hide: the stream's lead is the
- * largest c - (distance from the stream's first byte) / engine_bw.  The
- * first translation of a direction hides behind nothing.
+ * Account @c ns of translation work for an access at @va of operand
+ * @opnd.  Outside a data stream it simply adds up.  Inside one, the engine
+ * issues translation requests ahead of its data (a request does not wait
+ * for the bytes before it), so a translation only delays the operand's
+ * stream by what the operand's data in front of it cannot hide: the
+ * stream's lead is the largest c - (distance from the operand's first
+ * byte) / engine_bw.  The first translation of an operand hides behind
+ * nothing.
  */
-static void xlat_account(struct dsa_xlat_ctx *x, const struct sva_timing *t, uint64_t va, bool write,
+static void xlat_account(struct dsa_xlat_ctx *x, const struct sva_timing *t, uint64_t va, unsigned opnd,
 			 sva_time_t c)
 {
-	struct dsa_xlat_stream *s = &x->stream[write];
+	struct dsa_xlat_stream *s = &x->stream[opnd];
 	double lead;
 
 	if (!x->streaming) {
@@ -133,7 +134,8 @@ static void xlat_account(struct dsa_xlat_ctx *x, const struct sva_timing *t, uin
 }
 
 /* Translate @va for @write without waiting: 0 (with pa and bytes left), or a dsa_mem_result. */
-static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, uint64_t *pa, uint64_t *left)
+static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, unsigned opnd, uint64_t *pa,
+		     uint64_t *left)
 {
 	struct sva_dsa *dsa = x->dsa;
 	const struct sva_timing *t = sva_machine_timing(dsa->m);
@@ -150,7 +152,7 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, uint64_t *
 		dsa->st.untranslated++;
 		sva_counter_inc(dsa->c_untranslated);
 		r = sva_iommu_ats_translate(&dsa->pci, x->pasid, x->priv, va, write, &ax);
-		xlat_account(x, t, va, write, t->atc_miss + ax.cost);
+		xlat_account(x, t, va, opnd, t->atc_miss + ax.cost);
 		if (r)
 			return DSA_MEM_XLAT_ERR;
 		if (!(write ? ax.w : ax.r))
@@ -163,12 +165,12 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, uint64_t *
 	if (e && (write ? e->w : e->r)) {
 		dsa->st.atc_hits++;
 		sva_counter_inc(dsa->c_atc_hits);
-		xlat_account(x, t, va, write, t->atc_hit);
+		xlat_account(x, t, va, opnd, t->atc_hit);
 	} else {
 		dsa->st.atc_misses++;
 		sva_counter_inc(dsa->c_atc_misses);
 		r = sva_iommu_ats_translate(&dsa->pci, x->pasid, x->priv, va, write, &ax);
-		xlat_account(x, t, va, write, t->atc_miss + ax.cost);
+		xlat_account(x, t, va, opnd, t->atc_miss + ax.cost);
 		if (r)
 			return DSA_MEM_XLAT_ERR;
 		if (!(write ? ax.w : ax.r))
@@ -180,12 +182,14 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, uint64_t *
 	return 0;
 }
 
-int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr, uint64_t *got)
+int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, unsigned opnd, void **ptr, uint64_t *got)
 {
 	struct dsa_xlat_ctx *x = ctx;
 	uint64_t pa, left;
-	int r = translate(x, va, write, &pa, &left);
+	int r;
 
+	assert(opnd < DSA_NR_OPERANDS);
+	r = translate(x, va, write, opnd, &pa, &left);
 	if (r) {
 		if (r == DSA_MEM_FAULT && !x->faulted) {
 			x->faulted = true;
@@ -208,7 +212,7 @@ int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr, ui
 	while (left < len) {
 		uint64_t npa, nleft;
 
-		if (translate(x, va + left, write, &npa, &nleft) || npa != pa + left)
+		if (translate(x, va + left, write, opnd, &npa, &nleft) || npa != pa + left)
 			break;
 		if (nleft > len - left)
 			nleft = len - left;
@@ -232,7 +236,8 @@ static int dma(struct dsa_xlat_ctx *x, uint64_t va, void *buf, size_t n, bool wr
 	while (n) {
 		void *p;
 		uint64_t got;
-		int r = dsa_mem_map(x, va, n, write, &p, &got);
+		/* Records and batch lists: not a streamed operand, the operand does not matter. */
+		int r = dsa_mem_map(x, va, n, write, DSA_OPND_ADDR1, &p, &got);
 
 		if (r)
 			return r;

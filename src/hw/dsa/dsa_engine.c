@@ -166,7 +166,10 @@ static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat
 		bytes = env.bytes_read > env.bytes_written ? env.bytes_read : env.bytes_written;
 		dsa->st.bytes += bytes;
 		sva_counter_add(dsa->c_bytes, bytes);
-		lead = x->stream[0].lead > x->stream[1].lead ? x->stream[0].lead : x->stream[1].lead;
+		lead = 0;
+		for (unsigned o = 0; o < DSA_NR_OPERANDS; o++)
+			if (x->stream[o].lead > lead)
+				lead = x->stream[o].lead;
 		/*
 		 * The engine translates a descriptor's pages as soon as it has
 		 * the descriptor, so time the descriptor spent waiting for the
@@ -436,8 +439,19 @@ static void engine_main(void *arg)
 		 * accepted it; one that waited in the WQ longer than that was
 		 * dispatched while the engine still worked on the one before.
 		 */
-		if (sva_now(dsa->sim) < e.accepted_at + t->desc_dispatch)
+		if (sva_now(dsa->sim) < e.accepted_at + t->desc_dispatch) {
 			sva_sleep_until(dsa->sim, e.accepted_at + t->desc_dispatch);
+			/*
+			 * Halted, reset or the WQ disabled meanwhile: it had not
+			 * started, so it goes like a descriptor still queued.
+			 */
+			if (dsa->gensts != SVA_DSA_ENABLED || !dsa->wq[wq].enabled) {
+				dsa->st.aborted++;
+				eng->busy = false;
+				sva_wake_all(dsa->sim, &dsa->idle_wq);
+				continue;
+			}
+		}
 		exec_one(eng, &dsa->wq[wq], &d, &cr, e.seq, false, 0, e.accepted_at + t->desc_dispatch);
 		dsa->st.top_completed++;
 		sva_counter_inc(dsa->c_completed);

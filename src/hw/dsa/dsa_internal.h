@@ -12,6 +12,8 @@
 #include <sva/phys.h>
 #include <sva/stats.h>
 
+#include "hw/dsa/dsa_ops.h"
+
 #define DSA_MAX_WQS	16
 #define DSA_MAX_GROUPS	8
 #define DSA_MAX_ENGINES	16
@@ -166,7 +168,7 @@ struct dsa_xlat_ctx {
 	/*
 	 * While an operation streams data (run_op), translations are
 	 * pipelined ahead of the data instead of adding up in @cost: per
-	 * direction (0 read, 1 write), the first address translated and the
+	 * operand (enum dsa_operand), the first address translated and the
 	 * "lead", how long the stream must wait before its data can flow so
 	 * that every page's translation is done when its bytes come up.
 	 */
@@ -176,10 +178,10 @@ struct dsa_xlat_ctx {
 		bool started;
 		uint64_t va0;
 		double lead;		/* ns */
-	} stream[2];
+	} stream[DSA_NR_OPERANDS];
 };
 extern const struct sva_pcidev_ops dsa_pci_ops;
-int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr, uint64_t *got);
+int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, unsigned opnd, void **ptr, uint64_t *got);
 /* Resolve a fault through PRI, blocking; returns the response code or -ETIMEDOUT/-EPERM. */
 int dsa_page_request(struct dsa_xlat_ctx *x, uint64_t va, bool write);
 /* Write @n bytes at @va through the ATC (completion records); 0 or a fault code. */

@@ -25,7 +25,7 @@ int dsa_ops_map(struct dsa_op_env *env, struct dsa_completion_record *cr,
 	uint8_t code;
 	int rc;
 
-	rc = env->mem->map(env->ctx, va, len, write, &ptr, &g);
+	rc = env->mem->map(env->ctx, va, len, write, opnd, &ptr, &g);
 	if (rc == 0 && ptr && g >= 1 && g <= len) {
 		*p = ptr;
 		*got = g;

@@ -59,6 +59,7 @@ enum dsa_operand {
 	DSA_OPND_ADDR2 = 1,	/* bytes 24..31: destination, source 2 */
 	DSA_OPND_ADDR3 = 2,	/* bytes 40..47: dualcast dest 2, delta record */
 	DSA_OPND_SEED = 3,	/* bytes 48..55: CRC seed address */
+	DSA_NR_OPERANDS
 };
 
 struct dsa_mem_ops {
@@ -72,9 +73,11 @@ struct dsa_mem_ops {
 	 * run at once).  On a translation fault returns a positive enum
 	 * dsa_mem_result: the access stops at @va.  May block (the device
 	 * waits for a page response when block-on-fault is on).  A negative
-	 * errno is a hardware error (DSA_COMP_HW_ERR1).
+	 * errno is a hardware error (DSA_COMP_HW_ERR1).  @opnd says which
+	 * operand (enum dsa_operand) the bytes belong to: a device streams
+	 * each operand on its own.
 	 */
-	int (*map)(void *ctx, uint64_t va, uint64_t len, bool write, void **ptr,
+	int (*map)(void *ctx, uint64_t va, uint64_t len, bool write, unsigned opnd, void **ptr,
 		   uint64_t *got);
 };
 
