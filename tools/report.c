@@ -119,9 +119,12 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 
 		sva_dsa_stats(d->dsa, &ds);
 		fprintf(f, "  %s: %" PRIu64 " descriptors completed (%" PRIu64 " failed, %" PRIu64
-			" in %" PRIu64 " batches), %" PRIu64 " bytes moved, %.2f GB/s over the run\n",
+			" in %" PRIu64 " batches), %" PRIu64 " bytes moved, %.2f GB/s over the run,"
+			" data path busy %.1f%%\n",
 			sva_dsa_name(d->dsa), ds.completed, ds.failed, ds.batch_descs, ds.batches, ds.bytes,
-			gbps(ds.bytes, sva_sim_last_event_time(sim)));
+			gbps(ds.bytes, sva_sim_last_event_time(sim)),
+			sva_sim_last_event_time(sim) ? 100.0 * (double)ds.path_busy_ns /
+						       (double)sva_sim_last_event_time(sim) : 0.0);
 		fprintf(f, "  %s: ATC %" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64 " invalidations; "
 			"%" PRIu64 " page requests (%" PRIu64 " success, %" PRIu64 " invalid)\n",
 			sva_dsa_name(d->dsa), ds.atc_hits, ds.atc_misses, ds.atc_invalidations,
@@ -282,6 +285,7 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 		JU(x, "batches", ds.batches);
 		JU(x, "batch_descriptors", ds.batch_descs);
 		JU(x, "bytes", ds.bytes);
+		JU(x, "data_path_busy_ns", ds.path_busy_ns);
 		JU(x, "atc_hits", ds.atc_hits);
 		JU(x, "atc_misses", ds.atc_misses);
 		JU(x, "untranslated_requests", ds.untranslated);

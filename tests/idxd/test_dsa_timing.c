@@ -54,8 +54,13 @@ static void burst_main(void *arg)
 		GU_CHECK(gu_holds(dst + (uint64_t)i * t->size, t->size, 7, 0));
 }
 
-/* Run @n x @size on @engines engines with @edit applied to the default timing; the elapsed time. */
-static sva_time_t burst(unsigned engines, unsigned n, uint32_t size, void (*edit)(struct sva_timing *))
+/*
+ * Run @n x @size on @engines engines with @edit applied to the default
+ * timing; the elapsed time, and in *@busy (if not NULL) how long the data
+ * path was held over the whole run.
+ */
+static sva_time_t burst_busy(unsigned engines, unsigned n, uint32_t size, void (*edit)(struct sva_timing *),
+			     uint64_t *busy)
 {
 	char cfg[2048];
 	struct sva_system *sys = gu_sys(tu_seed(61), gu_config_1wq(cfg, sizeof(cfg), "dedicated", 64, 0, 0,
@@ -65,8 +70,19 @@ static sva_time_t burst(unsigned engines, unsigned n, uint32_t size, void (*edit
 	if (edit)
 		edit(sva_machine_timing(sva_system_machine(sys)));
 	gu_run_one(sys, burst_main, &t);
+	if (busy) {
+		struct sva_dsa_stats ds;
+
+		sva_dsa_stats(gu_dsa(sys), &ds);
+		*busy = ds.path_busy_ns;
+	}
 	sva_system_destroy(sys);
 	return t.elapsed;
+}
+
+static sva_time_t burst(unsigned engines, unsigned n, uint32_t size, void (*edit)(struct sva_timing *))
+{
+	return burst_busy(engines, n, size, edit, NULL);
 }
 
 static void wide_device(struct sva_timing *t)
@@ -79,11 +95,12 @@ static void test_device_path_caps_engines(void **state)
 {
 	struct sva_timing d;
 	sva_time_t one, four, wide, floor_ns;
+	uint64_t busy;
 
 	(void)state;
 	sva_timing_default(&d);
 	one = burst(1, 8, MIB, NULL);
-	four = burst(4, 8, MIB, NULL);
+	four = burst_busy(4, 8, MIB, NULL, &busy);
 	wide = burst(4, 8, MIB, wide_device);
 	floor_ns = (sva_time_t)(8.0 * MIB / d.device_bw);
 	/* The bytes cannot move faster than the path; the rest is a few microseconds of overhead. */
@@ -91,6 +108,9 @@ static void test_device_path_caps_engines(void **state)
 	assert_true(four < floor_ns + floor_ns / 10);
 	/* More engines on the same path: hardly faster than one. */
 	assert_true(four * 10 > one * 9);
+	/* The path was held for the bytes of all nine copies (the warm-up's too), each once. */
+	assert_true(busy >= (uint64_t)(9.0 * MIB / d.device_bw));
+	assert_true(busy <= (uint64_t)(9.0 * MIB / d.device_bw) + 9 * (d.desc_overhead + 1));
 	/* A path four times as wide lets the four engines run side by side. */
 	assert_true(wide * 3 < four);
 }

@@ -472,6 +472,7 @@ struct sva_dsa *sva_dsa_create(struct sva_machine *m, const struct sva_dsa_confi
 	if (!dsa->atc)
 		goto fail;
 	dsa->track = sva_trace_track(sim, dsa->name, "device");
+	dsa->path_track = sva_trace_track(sim, dsa->name, "data path");
 #define CNT(f, s) do { snprintf(n, sizeof(n), "%s.%s", dsa->name, s); \
 		dsa->f = sva_stat_counter(sim, n); if (!dsa->f) goto fail; } while (0)
 	CNT(c_submitted, "descriptors_submitted");

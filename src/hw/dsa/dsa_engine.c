@@ -126,15 +126,21 @@ static sva_time_t ns_ceil(double ns)
  * small descriptor behind a large one on another engine waits for all of
  * it, where the hardware would interleave their requests.
  */
-static sva_time_t path_time(struct sva_dsa *dsa, uint64_t bytes)
+static sva_time_t path_time(struct sva_dsa *dsa, const struct dsa_engine *e, uint64_t bytes)
 {
 	const struct sva_timing *t = sva_machine_timing(dsa->m);
 	sva_time_t now = sva_now(dsa->sim), start = now, end;
 	sva_time_t s = start > dsa->path_free ? start : dsa->path_free;
 	sva_time_t dev = sva_timing_xfer(bytes, t->device_bw), eng = sva_timing_xfer(bytes, t->engine_bw);
-
 	/* A descriptor's set-up overlaps the data of the one before: the larger of the two counts. */
-	dsa->path_free = s + (dev > t->desc_overhead ? dev : t->desc_overhead);
+	sva_time_t hold = dev > t->desc_overhead ? dev : t->desc_overhead;
+
+	dsa->path_free = s + hold;
+	dsa->st.path_busy_ns += hold;
+	if (sva_trace_enabled(dsa->sim))
+		sva_trace_complete(dsa->sim, dsa->path_track, "dsa", "transfer", s, hold,
+				   (struct sva_trace_arg[]){ SVA_TARG_U("engine", e->id), SVA_TARG_U("bytes", bytes),
+							     SVA_TARG_U("waited", s - start) }, 3);
 	end = start + (eng > t->desc_overhead ? eng : t->desc_overhead);
 	if (end < dsa->path_free)
 		end = dsa->path_free;
@@ -186,7 +192,7 @@ static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat
 		 * waiting for a translation does not hold it.
 		 */
 		charge(dsa, x->cost + ns_ceil(lead));
-		charge(dsa, path_time(dsa, bytes));
+		charge(dsa, path_time(dsa, x->eng, bytes));
 		x->cost = 0;	/* charged: complete() must not charge it again */
 		if ((cr->status & DSA_COMP_STATUS_MASK) != DSA_COMP_PAGE_FAULT_NOBOF)
 			break;

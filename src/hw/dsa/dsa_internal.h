@@ -132,6 +132,7 @@ struct sva_dsa {
 			   *c_atc_hits, *c_atc_misses, *c_untranslated, *c_prs, *c_partial, *c_swerr;
 	struct sva_hist *h_latency;
 	int track;
+	int path_track;			/* trace: the data path's grants */
 };
 
 /* dsa.c */
