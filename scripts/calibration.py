@@ -37,6 +37,7 @@ def main():
     with open(os.path.join(ROOT, "bench/calibration/published.json")) as f:
         pub = json.load(f)
     worst = 0.0
+    pred = []
     print("| source | quantity | size | published | sva | error |")
     print("|---|---|---:|---:|---:|---:|")
     for p in pub["points"]:
@@ -51,10 +52,15 @@ def main():
             err = (got - want) / want
             if p.get("fitted", True):
                 worst = max(worst, abs(err))
+            if p.get("predicted"):
+                pred.append(abs(err))
             print("| [%s] | %s (`%s`, %s) | %s | %.3g %s | %.3g | %+.1f%% |" % (
                 p["src"], p["what"], p["suite"], p["series"], size_name(x), want, p["unit"], got, 100 * err))
     print()
     print("Largest error over the points the table is fitted to: %.1f%%" % (100 * worst))
+    if pred:
+        print("Other operations, predicted from the same table: %d of %d within 15%%, largest error %.1f%%"
+              % (sum(1 for e in pred if e <= 0.15), len(pred), 100 * max(pred)))
 
 
 if __name__ == "__main__":

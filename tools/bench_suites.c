@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ struct worker {
 	unsigned iters;		/* measured work descriptors */
 	unsigned qd;		/* slots outstanding */
 	unsigned batch;		/* descriptors per batch; < 2 = none */
+	uint8_t op;		/* DSA opcode of the work (0: memmove) */
 	/*
 	 * 0: each slot reuses its own buffers.  Otherwise the bytes of one
 	 * source (and one destination) array that submissions walk through in
@@ -132,11 +134,27 @@ static uint64_t sample_off(uint32_t seed, unsigned slot, uint64_t round, unsigne
 	return mix(((uint64_t)seed << 40) ^ ((uint64_t)slot << 28) ^ (round << 3) ^ k) % len;
 }
 
-static void poison(uint64_t dst, uint64_t off0, uint32_t seed, unsigned slot, uint64_t round, uint64_t len)
+#define FILL_PATTERN 0x0123456789abcdefull	/* fill's pattern, and compare pattern's */
+
+static uint8_t op_of(const struct worker *w)
+{
+	return w->op ? w->op : DSA_OPCODE_MEMMOVE;
+}
+
+/* What byte @o of the slot at array offset @off0 must hold after the work. */
+static uint8_t expected(const struct worker *w, uint64_t off0, uint64_t o)
+{
+	if (op_of(w) == DSA_OPCODE_MEMFILL)	/* each descriptor's pattern starts at its destination */
+		return (uint8_t)(FILL_PATTERN >> (8 * ((o % w->size) % 8)));
+	return pat(w->seed, off0 + o);
+}
+
+static void poison(const struct worker *w, uint64_t dst, uint64_t off0, unsigned slot, uint64_t round,
+		   uint64_t len)
 {
 	for (unsigned k = 0; k < SAMPLES; k++) {
-		uint64_t o = sample_off(seed, slot, round, k, len);
-		uint8_t b = (uint8_t)~pat(seed, off0 + o);
+		uint64_t o = sample_off(w->seed, slot, round, k, len);
+		uint8_t b = (uint8_t)~expected(w, off0, o);
 
 		sva_store(dst + o, &b, 1);
 	}
@@ -149,10 +167,11 @@ static void check(struct worker *w, uint64_t dst, uint64_t off0, unsigned slot, 
 		uint8_t b = 0;
 
 		sva_load(dst + o, &b, 1);
-		if (b != pat(w->seed, off0 + o)) {
+		if (b != expected(w, off0, o)) {
 			if (!w->verify_fail++)
-				snprintf(w->err, sizeof(w->err), "byte %llu of a %llu-byte copy is %#x, not %#x",
-					 (unsigned long long)o, (unsigned long long)len, b, pat(w->seed, off0 + o));
+				snprintf(w->err, sizeof(w->err), "byte %llu of a %llu-byte %s is %#x, not %#x",
+					 (unsigned long long)o, (unsigned long long)len, sva_dsa_op_name(op_of(w)), b,
+					 expected(w, off0, o));
 		}
 	}
 }
@@ -165,10 +184,22 @@ static void desc_store(uint64_t va, uint8_t op, uint32_t flags, uint64_t src, ui
 	memset(&d, 0, sizeof(d));
 	d.opcode = op;
 	d.flags = flags;
-	d.src_addr = src;
-	d.dst_addr = dst;
 	d.xfer_size = n;
 	d.completion_addr = cr;
+	switch (op) {
+	case DSA_OPCODE_MEMFILL:
+		d.pattern = FILL_PATTERN;
+		d.dst_addr = dst;
+		break;
+	case DSA_OPCODE_COMPVAL:
+		d.src_addr = src;
+		d.comp_pattern = FILL_PATTERN;
+		break;
+	default:	/* memmove; compare reads dst as its second source */
+		d.src_addr = src;
+		d.dst_addr = dst;
+		break;
+	}
 	sva_store(va, &d, sizeof(d));
 }
 
@@ -243,7 +274,7 @@ static void place(const struct worker *w, const struct layout *l, unsigned s, ui
 		struct dsa_hw_desc b;
 
 		for (unsigned j = 0; j < l->nb; j++)
-			desc_store(l->subs + (s * l->nb + j) * 64ull, DSA_OPCODE_MEMMOVE, 0,
+			desc_store(l->subs + (s * l->nb + j) * 64ull, op_of(w), 0,
 				   so + (uint64_t)j * w->size, d + (uint64_t)j * w->size, w->size, 0);
 		memset(&b, 0, sizeof(b));
 		b.opcode = DSA_OPCODE_BATCH;
@@ -253,7 +284,7 @@ static void place(const struct worker *w, const struct layout *l, unsigned s, ui
 		b.completion_addr = l->crs + s * 32ull;
 		sva_store(l->top + s * 64ull, &b, sizeof(b));
 	} else {
-		desc_store(l->top + s * 64ull, DSA_OPCODE_MEMMOVE, IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR,
+		desc_store(l->top + s * 64ull, op_of(w), IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR,
 			   so, d, w->size, l->crs + s * 32ull);
 	}
 }
@@ -279,6 +310,9 @@ static uint64_t next_off(const struct worker *w, struct layout *l, unsigned s)
  */
 static bool verify_this(const struct worker *w, unsigned s, uint64_t round)
 {
+	/* Compares write nothing: their verdict is in the record (see dsa_worker). */
+	if (op_of(w) != DSA_OPCODE_MEMMOVE && op_of(w) != DSA_OPCODE_MEMFILL)
+		return false;
 	return !w->sweep || w->qd <= 1 || (s + round) % 4 == 0;
 }
 
@@ -310,7 +344,21 @@ static void dsa_worker(void *arg)
 	touch(l.dst, l.span + w->offset);
 	l.src += w->offset;
 	l.dst += w->offset;
-	fill(l.src, l.span, w->seed);
+	switch (op_of(w)) {
+	case DSA_OPCODE_COMPARE:	/* two equal sources: every compare runs to the end */
+		fill(l.src, l.span, w->seed);
+		fill(l.dst, l.span, w->seed);
+		break;
+	case DSA_OPCODE_COMPVAL:	/* the pattern itself, so no compare stops early */
+		for (uint64_t o = 0; o < l.span; o += 8)
+			sva_store64(l.src + o, FILL_PATTERN);
+		break;
+	case DSA_OPCODE_MEMFILL:
+		break;
+	default:
+		fill(l.src, l.span, w->seed);
+		break;
+	}
 	for (unsigned s = 0; s < qd; s++)
 		place(w, &l, s, s * per);
 	/* Warm-up, not timed: the PASID #GP fixup, ATC and IOTLB fills. */
@@ -335,7 +383,7 @@ static void dsa_worker(void *arg)
 		if (w->sweep)
 			place(w, &l, s, off[s]);
 		if (verify_this(w, s, round[s]))
-			poison(l.dst + off[s], off[s], w->seed, s, round[s], per);
+			poison(w, l.dst + off[s], off[s], s, round[s], per);
 		t_sub[s] = sva_now(w->sim);
 		submit(w, portal, l.top + s * 64ull, l.crs + s * 32ull);
 	}
@@ -348,6 +396,15 @@ static void dsa_worker(void *arg)
 			WFAIL(w, "completion status %#x", st);
 		if (verify_this(w, s, round[s]))
 			check(w, l.dst + off[s], off[s], s, round[s], per);
+		if ((op_of(w) == DSA_OPCODE_COMPARE || op_of(w) == DSA_OPCODE_COMPVAL) && nb == 1) {
+			uint8_t res = 1;
+
+			/* Equal bytes: result 0.  (A batch's record does not carry its members'.) */
+			sva_load(l.crs + s * 32ull + offsetof(struct dsa_completion_record, result), &res, 1);
+			if (res && !w->verify_fail++)
+				snprintf(w->err, sizeof(w->err), "%s of equal bytes found a difference",
+					 sva_dsa_op_name(op_of(w)));
+		}
 		done++;
 		w->bytes += per;
 		w->ops += nb;
@@ -357,7 +414,7 @@ static void dsa_worker(void *arg)
 			if (w->sweep)
 				place(w, &l, s, off[s]);
 			if (verify_this(w, s, round[s]))
-				poison(l.dst + off[s], off[s], w->seed, s, round[s], per);
+				poison(w, l.dst + off[s], off[s], s, round[s], per);
 			t_sub[s] = sva_now(w->sim);
 			submit(w, portal, l.top + s * 64ull, l.crs + s * 32ull);
 			submitted++;
@@ -385,7 +442,7 @@ static void cpu_worker(void *arg)
 	for (unsigned i = 0; i < w->iters; i++) {
 		sva_time_t s;
 
-		poison(dst, 0, w->seed, 0, i, w->size);
+		poison(w, dst, 0, 0, i, w->size);
 		s = sva_now(w->sim);
 		for (uint64_t off = 0; off < w->size; off += PAGE) {
 			uint64_t n = w->size - off < PAGE ? w->size - off : PAGE;
@@ -435,7 +492,7 @@ static void fault_worker(void *arg)
 		sva_time_t s = sva_now(w->sim);
 
 		if (w->fcase == F_WARM || w->fcase == F_COLD)
-			poison(dst + off, off, w->seed, 0, i, w->size);
+			poison(w, dst + off, off, 0, i, w->size);
 		for (unsigned tries = 0; left && tries < 4096; tries++) {
 			struct dsa_completion_record rec;
 			uint8_t st;
@@ -706,6 +763,64 @@ static int suite_latency(const struct bench_opts *o, struct bench_table *t)
 	return 0;
 }
 
+static const uint8_t ops4[] = { DSA_OPCODE_MEMMOVE, DSA_OPCODE_MEMFILL, DSA_OPCODE_COMPARE, DSA_OPCODE_COMPVAL };
+
+/* LightDSA's single_* logs: synchronous latency of each operation, one engine. */
+static int suite_oplat(const struct bench_opts *o, struct bench_table *t)
+{
+	static const uint32_t full[] = { 64, 1024, 4096, 65536, 1048576 };
+	static const uint32_t quick[] = { 64, 65536 };
+	unsigned n = o->quick ? 2 : 5;
+	char cfg[2048];
+
+	*t = (struct bench_table){ .suite = "oplat", .title = "latency per operation (one outstanding)",
+		.paper = "LightDSA EuroSys'26, synchronous latency of memmove, fill, compare, compare pattern",
+		.xlabel = "transfer size", .xunit = "B", .xlog = true, .ylog = true, .yunit = "us", .ncols = 4,
+		.cols = { "memmove", "fill", "compare", "compare pattern" } };
+	accel_cfg(cfg, sizeof(cfg), 1, false, 128, 1, 0);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t sz = o->quick ? quick[i] : full[i];
+
+		row(t, sz);
+		for (unsigned c = 0; c < 4; c++) {
+			struct worker w = sweep_w(o, false, sz, 1, 0);
+
+			w.op = ops4[c];
+			t->v[i][c] = run(o, t, cfg, &w, 1).lat_us;
+		}
+	}
+	bench_note(t, "one shared WQ (ENQCMD), one engine, 64-byte-offset arrays walked in order (as LightDSA); "
+		   "compare reads two equal buffers, compare pattern a buffer holding the pattern");
+	return 0;
+}
+
+/* LightDSA's DSA_speed_seq: each operation's throughput in batches of 32 on four engines. */
+static int suite_opbw(const struct bench_opts *o, struct bench_table *t)
+{
+	unsigned nb = o->quick ? 8 : 32, bq = o->quick ? 4 : 16;
+	char cfg[2048];
+
+	*t = (struct bench_table){ .suite = "opbw", .title = "throughput per operation (batches, 4 engines)",
+		.paper = "LightDSA EuroSys'26, throughput of memmove, fill, compare, compare pattern",
+		.xlabel = "transfer size", .xunit = "B", .xlog = true, .yunit = "GB/s", .ncols = 4,
+		.cols = { "memmove", "fill", "compare", "compare pattern" } };
+	accel_cfg(cfg, sizeof(cfg), 1, false, 128, 4, 0);
+	for (unsigned i = 0; i < NLSIZES(o); i++) {
+		uint32_t sz = LSIZES(o)[i];
+
+		row(t, sz);
+		for (unsigned c = 0; c < 4; c++) {
+			struct worker w = sweep_w(o, false, sz, bq, nb);
+
+			w.op = ops4[c];
+			t->v[i][c] = run(o, t, cfg, &w, 1).gbps;
+		}
+	}
+	bench_note(t, "one shared WQ (ENQCMD), batches of %u, up to %u outstanding, 4 engines; "
+		   "GB/s of transfer size (a compare reads twice that)", nb, bq);
+	return 0;
+}
+
 /* LightDSA's alignment study, 64-byte-aligned rows: time per descriptor from one engine. */
 static int suite_desc(const struct bench_opts *o, struct bench_table *t)
 {
@@ -922,6 +1037,8 @@ const struct bench_suite bench_suites[] = {
 	{ "size", "memmove throughput vs transfer size: sync, async singles and batches, CPU memcpy", suite_size },
 	{ "latency", "memmove latency vs transfer size: SWQ, DWQ, CPU memcpy", suite_latency },
 	{ "desc", "time per descriptor, singles vs batches of 32, one engine", suite_desc },
+	{ "oplat", "latency per operation: memmove, fill, compare, compare pattern", suite_oplat },
+	{ "opbw", "throughput per operation in batches of 32 on 4 engines", suite_opbw },
 	{ "async", "throughput vs descriptors outstanding", suite_async },
 	{ "batch", "throughput vs batch size", suite_batch },
 	{ "engines", "throughput vs engines in the group", suite_engines },

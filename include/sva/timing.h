@@ -51,6 +51,7 @@ struct sva_timing {
 	sva_time_t pri_rtt;		/* page request to page response, wire part */
 	sva_time_t iopf_handling;	/* kernel iopf work for one page request */
 	sva_time_t desc_dispatch;	/* WQ entry to an engine starting it (pipelined) */
+	sva_time_t dev_read_lat;	/* a device read's first bytes back from memory */
 	sva_time_t desc_fetch;		/* engine reads one batch member */
 	sva_time_t desc_overhead;	/* per-descriptor work on the device's shared path */
 	double engine_bw;		/* B/ns, one engine streaming */

@@ -36,7 +36,7 @@ static const struct field fields[] = {
 	T(tlb_flush), T(pf_handling), B(cpu_memcpy_bw), T(umwait_c01_exit), T(umwait_c02_exit),
 	T(iotlb_hit), T(iotlb_miss), T(pasid_cache_miss), T(inv_wait),
 	T(atc_hit), T(atc_miss), T(ats_rtt), T(pri_rtt), T(iopf_handling),
-	T(desc_dispatch), T(desc_fetch), T(desc_overhead), B(engine_bw), B(device_bw),
+	T(desc_dispatch), T(dev_read_lat), T(desc_fetch), T(desc_overhead), B(engine_bw), B(device_bw),
 	T(completion_write), T(interrupt),
 };
 

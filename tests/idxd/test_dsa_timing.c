@@ -16,6 +16,7 @@ struct tm {
 	struct sva_sim *sim;
 	unsigned n;		/* descriptors */
 	uint32_t size;		/* bytes each */
+	uint8_t op;		/* memmove (0) or fill */
 	sva_time_t elapsed;	/* first submission to last completion */
 };
 
@@ -39,8 +40,8 @@ static void burst_main(void *arg)
 		GU_CHECK_EQ(gu_poll(crs), DSA_COMP_SUCCESS);
 	}
 	for (unsigned i = 0; i < t->n; i++) {
-		struct dsa_hw_desc d = gu_desc(DSA_OPCODE_MEMMOVE, src, dst + (uint64_t)i * t->size, t->size,
-					       GU_FL, crs + 32ull * i);
+		struct dsa_hw_desc d = gu_desc(t->op ? t->op : DSA_OPCODE_MEMMOVE, src, dst + (uint64_t)i * t->size,
+					       t->size, GU_FL, crs + 32ull * i);
 
 		gu_prepare(area + 2 * GU_PAGE + 64ull * i, &d);
 	}
@@ -50,7 +51,7 @@ static void burst_main(void *arg)
 	for (unsigned i = 0; i < t->n; i++)
 		GU_CHECK_EQ(gu_poll(crs + 32ull * i), DSA_COMP_SUCCESS);
 	t->elapsed = sva_now(t->sim) - t0;
-	for (unsigned i = 0; i < t->n; i++)
+	for (unsigned i = 0; i < t->n && !t->op; i++)
 		GU_CHECK(gu_holds(dst + (uint64_t)i * t->size, t->size, 7, 0));
 }
 
@@ -59,13 +60,13 @@ static void burst_main(void *arg)
  * timing; the elapsed time, and in *@busy (if not NULL) how long the data
  * path was held over the whole run.
  */
-static sva_time_t burst_busy(unsigned engines, unsigned n, uint32_t size, void (*edit)(struct sva_timing *),
-			     uint64_t *busy)
+static sva_time_t burst_op(unsigned engines, unsigned n, uint32_t size, uint8_t op,
+			   void (*edit)(struct sva_timing *), uint64_t *busy)
 {
 	char cfg[2048];
 	struct sva_system *sys = gu_sys(tu_seed(61), gu_config_1wq(cfg, sizeof(cfg), "dedicated", 64, 0, 0,
 								 engines));
-	struct tm t = { .sim = sva_system_sim(sys), .n = n, .size = size };
+	struct tm t = { .sim = sva_system_sim(sys), .n = n, .size = size, .op = op };
 
 	if (edit)
 		edit(sva_machine_timing(sva_system_machine(sys)));
@@ -82,7 +83,7 @@ static sva_time_t burst_busy(unsigned engines, unsigned n, uint32_t size, void (
 
 static sva_time_t burst(unsigned engines, unsigned n, uint32_t size, void (*edit)(struct sva_timing *))
 {
-	return burst_busy(engines, n, size, edit, NULL);
+	return burst_op(engines, n, size, 0, edit, NULL);
 }
 
 static void wide_device(struct sva_timing *t)
@@ -100,7 +101,7 @@ static void test_device_path_caps_engines(void **state)
 	(void)state;
 	sva_timing_default(&d);
 	one = burst(1, 8, MIB, NULL);
-	four = burst_busy(4, 8, MIB, NULL, &busy);
+	four = burst_op(4, 8, MIB, 0, NULL, &busy);
 	wide = burst(4, 8, MIB, wide_device);
 	floor_ns = (sva_time_t)(8.0 * MIB / d.device_bw);
 	/* The bytes cannot move faster than the path; the rest is a few microseconds of overhead. */
@@ -165,6 +166,31 @@ static void test_dispatch_overlaps_queued_work(void **state)
 	/* Queued behind the first: each waits out its own dispatch while the one before runs. */
 	assert_true(many_slow >= 20000 && many_slow > many + 20000 / 2);
 	assert_true(many_slow < many + 2 * 20000);
+}
+
+static void slow_reads(struct sva_timing *t)
+{
+	t->dev_read_lat += 10000;
+}
+
+/*
+ * dev_read_lat is paid by operations that read, before their data flows:
+ * a copy waits for it, a fill (which reads nothing) does not; and queued
+ * copies overlap it with the one before, as they do translations.
+ */
+static void test_read_latency_only_for_reads(void **state)
+{
+	sva_time_t copy = sync_copy(64, NULL), copy_slow = sync_copy(64, slow_reads);
+	sva_time_t fill = burst_op(1, 1, 64, DSA_OPCODE_MEMFILL, NULL, NULL);
+	sva_time_t fill_slow = burst_op(1, 1, 64, DSA_OPCODE_MEMFILL, slow_reads, NULL);
+	sva_time_t many = burst(1, 32, 64, NULL), many_slow = burst(1, 32, 64, slow_reads);
+
+	(void)state;
+	/* Give or take the guest's 100 ns polling step. */
+	assert_true(copy_slow >= copy + 10000 && copy_slow <= copy + 10000 + 100);
+	assert_true(fill_slow >= fill && fill_slow <= fill + 100);
+	assert_true(fill < copy);
+	assert_true(many_slow < many + 2 * 10000);
 }
 
 /* ---- a reset while a descriptor is being dispatched ------------------------------------------ */
@@ -323,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_device_path_caps_engines),
 		cmocka_unit_test(test_translations_hide_behind_the_data),
 		cmocka_unit_test(test_dispatch_overlaps_queued_work),
+		cmocka_unit_test(test_read_latency_only_for_reads),
 		cmocka_unit_test(test_reset_during_dispatch_aborts),
 		cmocka_unit_test(test_umwait_sleeps_until_the_record_lands),
 		cmocka_unit_test(test_exit_interrupts_umwait),

@@ -152,6 +152,7 @@ static sva_time_t path_time(struct sva_dsa *dsa, const struct dsa_engine *e, uin
 static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat_ctx *x,
 		   const struct dsa_hw_desc *orig, struct dsa_completion_record *cr)
 {
+	const struct sva_timing *t = sva_machine_timing(dsa->m);
 	struct dsa_hw_desc d = *orig;
 	uint64_t max = 1ull << (wq->max_xfer_shift ? wq->max_xfer_shift : dsa->cfg.max_xfer_shift);
 	uint64_t done = 0;
@@ -176,6 +177,9 @@ static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat
 		for (unsigned o = 0; o < DSA_NR_OPERANDS; o++)
 			if (x->stream[o].lead > lead)
 				lead = x->stream[o].lead;
+		/* Then the first bytes must come back from memory before any can go out. */
+		if (env.bytes_read)
+			lead += (double)t->dev_read_lat;
 		/*
 		 * The engine translates a descriptor's pages as soon as it has
 		 * the descriptor, so time the descriptor spent waiting for the
@@ -294,7 +298,12 @@ static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat
 	unsigned max = 1u << (wq->max_batch_shift ? wq->max_batch_shift : dsa->cfg.max_batch_shift);
 	unsigned n = d->desc_count, done = 0;
 	bool failed = false;
-	sva_time_t t_batch = sva_now(dsa->sim);	/* members are known from here on (prefetch) */
+	/*
+	 * The engine streams the list in and starts each member's reads and
+	 * translations as it arrives: members count as known since the batch
+	 * descriptor itself was.
+	 */
+	sva_time_t t_batch = x->known_at;
 
 	if (d->flags & IDXD_OP_FLAG_BOF) {
 		cr->invalid_flags = IDXD_OP_FLAG_BOF;
