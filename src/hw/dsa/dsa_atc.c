@@ -292,6 +292,8 @@ int dsa_page_request(struct dsa_xlat_ctx *x, uint64_t va, bool write)
 		}
 	w->waiting = false;
 	sva_sleep(dsa->sim, t->pri_rtt / 2);	/* the response comes back */
+	/* What the engine translates from here on was not asked for before: nothing hides it. */
+	x->known_at = sva_now(dsa->sim);
 	switch (w->code) {
 	case SVA_PRG_SUCCESS: dsa->st.prs_success++; break;
 	case SVA_PRG_INVALID: dsa->st.prs_invalid++; break;
