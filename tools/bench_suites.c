@@ -183,7 +183,8 @@ static void desc_store(uint64_t va, uint8_t op, uint32_t flags, uint64_t src, ui
 
 	memset(&d, 0, sizeof(d));
 	d.opcode = op;
-	d.flags = flags;
+	/* Compares check their result: a difference would make the status (and a batch) fail. */
+	d.flags = flags | (op == DSA_OPCODE_COMPARE || op == DSA_OPCODE_COMPVAL ? IDXD_OP_FLAG_CR : 0);
 	d.xfer_size = n;
 	d.completion_addr = cr;
 	switch (op) {

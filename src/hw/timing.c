@@ -106,8 +106,7 @@ void sva_timing_default(struct sva_timing *t)
 		.desc_dispatch = 360,
 		/*
 		 * Fitted to [LDSA]: a synchronous 64-byte fill, which reads
-		 * nothing, takes 0.49 us against 0.75 us for a copy (compare
-		 * pattern, which only reads, 0.67 us).
+		 * nothing, takes 0.49 us against 0.75 us for a copy.
 		 */
 		.dev_read_lat = 260,
 		/*

@@ -111,7 +111,7 @@ void dsa_atc_flush_all(struct sva_dsa *dsa)
  * nothing.
  */
 static void xlat_account(struct dsa_xlat_ctx *x, const struct sva_timing *t, uint64_t va, unsigned opnd,
-			 sva_time_t c)
+			 bool write, sva_time_t c)
 {
 	struct dsa_xlat_stream *s = &x->stream[opnd];
 	double lead;
@@ -122,6 +122,7 @@ static void xlat_account(struct dsa_xlat_ctx *x, const struct sva_timing *t, uin
 	}
 	if (!s->started) {
 		s->started = true;
+		s->read = !write;
 		s->va0 = va;
 		s->lead = (double)c;
 		return;
@@ -152,7 +153,7 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, unsigned o
 		dsa->st.untranslated++;
 		sva_counter_inc(dsa->c_untranslated);
 		r = sva_iommu_ats_translate(&dsa->pci, x->pasid, x->priv, va, write, &ax);
-		xlat_account(x, t, va, opnd, t->atc_miss + ax.cost);
+		xlat_account(x, t, va, opnd, write, t->atc_miss + ax.cost);
 		if (r)
 			return DSA_MEM_XLAT_ERR;
 		if (!(write ? ax.w : ax.r))
@@ -165,12 +166,12 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, unsigned o
 	if (e && (write ? e->w : e->r)) {
 		dsa->st.atc_hits++;
 		sva_counter_inc(dsa->c_atc_hits);
-		xlat_account(x, t, va, opnd, t->atc_hit);
+		xlat_account(x, t, va, opnd, write, t->atc_hit);
 	} else {
 		dsa->st.atc_misses++;
 		sva_counter_inc(dsa->c_atc_misses);
 		r = sva_iommu_ats_translate(&dsa->pci, x->pasid, x->priv, va, write, &ax);
-		xlat_account(x, t, va, opnd, t->atc_miss + ax.cost);
+		xlat_account(x, t, va, opnd, write, t->atc_miss + ax.cost);
 		if (r)
 			return DSA_MEM_XLAT_ERR;
 		if (!(write ? ax.w : ax.r))

@@ -176,7 +176,7 @@ struct dsa_xlat_ctx {
 	sva_time_t known_at;	/* since when the engine has had the descriptor */
 	bool streaming;
 	struct dsa_xlat_stream {
-		bool started;
+		bool started, read;	/* read: the operand is a source */
 		uint64_t va0;
 		double lead;		/* ns */
 	} stream[DSA_NR_OPERANDS];
