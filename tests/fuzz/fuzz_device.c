@@ -28,6 +28,11 @@
  * Descriptor addresses are plain guest virtual addresses: DBUF is fixed so
  * the fuzzer (and the seeds) can point into the buffer, at the completion
  * records in it, or at batch lists in it.
+ *
+ * The bytes are checked too: when the input is one memmove or fill, inside
+ * the buffer, whose completion record (also inside, not in its
+ * destination) says success, the destination must hold exactly what the
+ * memory image and the operation make of it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +65,53 @@ struct job {
 	int setup_failed;
 	unsigned accepted;
 };
+
+static uint8_t image_byte(const struct job *j, uint64_t off)
+{
+	return off < j->nimage ? j->image[off] : 0;
+}
+
+static bool in_buf(uint64_t a, uint64_t n)
+{
+	return a >= DBUF && n <= DSIZE && a - DBUF <= DSIZE - n;
+}
+
+/* The oracle for a lone memmove or fill (see the top); aborts on a wrong byte. */
+static void check_result(const struct job *j)
+{
+	static uint8_t want[DSIZE];
+	struct dsa_hw_desc hd;
+	uint8_t st = 0, got[256];
+	uint64_t dst, n;
+
+	memcpy(&hd, j->desc[0], sizeof(hd));
+	if ((hd.opcode != DSA_OPCODE_MEMMOVE && hd.opcode != DSA_OPCODE_MEMFILL) ||
+	    !(hd.flags & IDXD_OP_FLAG_RCR) || !(hd.flags & IDXD_OP_FLAG_CRAV) || !in_buf(hd.completion_addr, 32))
+		return;
+	n = hd.xfer_size;
+	dst = hd.dst_addr;
+	if (!n || !in_buf(dst, n) || (hd.opcode == DSA_OPCODE_MEMMOVE && !in_buf(hd.src_addr, n)) ||
+	    (hd.completion_addr < dst + n && dst < hd.completion_addr + 32))
+		return;
+	/* The record must have been blank, or its "success" may be the image's own byte. */
+	if (image_byte(j, hd.completion_addr - DBUF) || sva_load(hd.completion_addr, &st, 1) ||
+	    st != DSA_COMP_SUCCESS)
+		return;
+	for (uint64_t i = 0; i < n; i++)
+		want[i] = hd.opcode == DSA_OPCODE_MEMFILL ? (uint8_t)(hd.pattern >> (8 * (i % 8))) :
+			  image_byte(j, hd.src_addr - DBUF + i);
+	for (uint64_t off = 0; off < n; off += sizeof(got)) {
+		uint64_t k = n - off < sizeof(got) ? n - off : sizeof(got);
+
+		CHECK(sva_load(dst + off, got, k) == 0);
+		if (memcmp(got, want + off, k)) {
+			fprintf(stderr, "fuzz_device: %s of %llu bytes succeeded but left wrong bytes near +%llu\n",
+				hd.opcode == DSA_OPCODE_MEMFILL ? "fill" : "memmove", (unsigned long long)n,
+				(unsigned long long)off);
+			abort();
+		}
+	}
+}
 
 static void guest_main(void *arg)
 {
@@ -143,6 +195,8 @@ static void guest_main(void *arg)
 			break;
 		sva_spin(1000);
 	}
+	if (j->ndesc == 1)
+		check_result(j);
 	sva_close(fd);
 }
 

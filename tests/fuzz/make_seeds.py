@@ -98,6 +98,9 @@ def dev_seed(name, descs, mode=0x10, polls=8, img=b''):
 
 page = image([(0x1000, pattern(256))], 0x1100)
 dev_seed('memmove', [desc(MEMMOVE, cr=B, a1=B + 0x1000, a2=B + 0x3000, size=4096)], img=page)
+# The oracle's cases: overlapping copies both ways (memmove semantics).
+dev_seed('memmove_overlap_up', [desc(MEMMOVE, cr=B, a1=B + 0x1000, a2=B + 0x1080, size=4096)], img=page)
+dev_seed('memmove_overlap_down', [desc(MEMMOVE, cr=B, a1=B + 0x1080, a2=B + 0x1000, size=4096)], img=page)
 dev_seed('memmove_bof_untouched',
          [desc(MEMMOVE, flags=CR_FLAGS | BOF, cr=B, a1=B + 0x1000, a2=B + 0x5000, size=8192)],
          mode=0, img=page)
