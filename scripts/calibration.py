@@ -15,6 +15,8 @@ ROOT = os.path.dirname(HERE)
 
 
 def size_name(x):
+    if not str(x).isdigit():
+        return x
     x = int(x)
     if x >= 1 << 20 and x % (1 << 20) == 0:
         return "%d MiB" % (x >> 20)
@@ -43,10 +45,12 @@ def main():
     for p in pub["points"]:
         s = suites[p["suite"]]
         col = s["series"].index(p["series"])
-        rows = {int(r["x"]): r["values"][col] for r in s["rows"]}
-        for x, v in sorted(p["values"].items(), key=lambda kv: int(kv[0])):
+        # numeric rows (sizes) or named rows (categorical suites)
+        rows = {str(r["x"]) if isinstance(r["x"], str) else int(r["x"]): r["values"][col] for r in s["rows"]}
+        key = lambda x: int(x) if x.isdigit() else x
+        for x, v in sorted(p["values"].items(), key=lambda kv: (not kv[0].isdigit(), str(key(kv[0])).zfill(12))):
             want = v * p.get("scale", 1.0)
-            got = rows.get(int(x))
+            got = rows.get(key(x))
             if got is None:
                 sys.exit("calibration.py: %s has no row %s in suite %s" % (p["series"], x, p["suite"]))
             err = (got - want) / want

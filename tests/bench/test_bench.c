@@ -20,7 +20,7 @@
 
 #include "testutil.h"
 
-static const char *const suites[] = { "size", "latency", "desc", "oplat", "opbw", "async", "batch", "engines", "wqs", "swq", "fault" };
+static const char *const suites[] = { "size", "latency", "desc", "oplat", "opbw", "async", "batch", "engines", "wqs", "swq", "fault", "pfbw" };
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
 
 static void test_quick_text_runs_every_suite(void **state)

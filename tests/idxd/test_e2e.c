@@ -248,6 +248,24 @@ static void test_memmove_with_block_on_fault_resolves_through_pri_and_iopf(void 
 	sva_system_destroy(sys);
 }
 
+/* Block on fault has no small cap on faults per descriptor: 96 untouched pages in one copy. */
+static void test_block_on_fault_resolves_many_pages_in_one_descriptor(void **state)
+{
+	struct e2e t = { .size = 96 * 4096, .touch_dst = false, .bof = true };
+	struct sva_system *sys;
+	struct sva_dsa_stats ds;
+
+	(void)state;
+	run_e2e(&t, tu_seed(4), &sys);
+	assert_int_equal(t.status, DSA_COMP_SUCCESS);
+	assert_true(t.equal);
+	sva_dsa_stats(sva_system_kernel(sys)->idxds->dsa, &ds);
+	assert_true(ds.page_requests >= 96);
+	assert_int_equal(ds.prs_success, ds.page_requests);
+	assert_int_equal(ds.page_faults_partial, 0);
+	sva_system_destroy(sys);
+}
+
 /* A fork child inherits the open WQ file but must not submit with the parent's PASID. */
 struct inherit {
 	int fd;
@@ -301,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_memmove_on_an_ats_disabled_wq),
 		cmocka_unit_test(test_memmove_without_bof_completes_partially_and_resubmission_finishes),
 		cmocka_unit_test(test_memmove_with_block_on_fault_resolves_through_pri_and_iopf),
+		cmocka_unit_test(test_block_on_fault_resolves_many_pages_in_one_descriptor),
 		cmocka_unit_test(test_fork_child_cannot_use_the_parents_wq_file),
 	};
 

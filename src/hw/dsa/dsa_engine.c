@@ -22,7 +22,18 @@
 #include "hw/dsa/dsa_internal.h"
 #include "hw/dsa/dsa_ops.h"
 
+/*
+ * Block-on-fault retries: hardware retries for as long as page requests
+ * succeed.  The model bounds them so that a page that "succeeds" but stays
+ * absent cannot spin forever: a few per page an operation can touch (up to
+ * three operands) plus slack; a completion record gets MAX_BOF_RETRIES.
+ */
 #define MAX_BOF_RETRIES 64
+
+static uint64_t bof_budget(const struct dsa_hw_desc *d)
+{
+	return MAX_BOF_RETRIES + 3 * (((uint64_t)d->xfer_size >> 12) + 1);
+}
 
 static const struct dsa_mem_ops mem_ops = { .map = dsa_mem_map };
 
@@ -206,7 +217,7 @@ static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat
 		x->cost = 0;	/* charged: complete() must not charge it again */
 		if ((cr->status & DSA_COMP_STATUS_MASK) != DSA_COMP_PAGE_FAULT_NOBOF)
 			break;
-		if (!x->bof || !x->faulted || attempt >= MAX_BOF_RETRIES) {
+		if (!x->bof || !x->faulted || attempt >= bof_budget(orig)) {
 			sva_journal(dsa->sim, dsa->name, "PASID %u %s: page fault at %#llx without block-on-fault: "
 				    "partial completion, %u bytes done", x->pasid, sva_dsa_op_name(d.opcode),
 				    (unsigned long long)cr->fault_addr, cr->bytes_completed + (uint32_t)done);
