@@ -346,6 +346,20 @@ static void test_exit_interrupts_umwait(void **state)
 	sva_system_destroy(sys);
 }
 
+/* A run stopped while a thread rests in UMWAIT: destroying the system must not trip over the waiter. */
+static void test_destroy_with_a_thread_in_umwait(void **state)
+{
+	struct sva_system *sys = gu_sys(tu_seed(65), NULL);
+	unsigned loops = 0;
+	int pid = sva_system_spawn(sys, "sleeper", sleeper, &loops);
+
+	(void)state;
+	assert_true(pid > 0);
+	assert_int_equal(sva_sim_run_until(sva_system_sim(sys), 150000), 0);
+	assert_int_equal(loops, 1);	/* one limit-ended wait, the second still going */
+	sva_system_destroy(sys);	/* frees the waiting task before the CPU it waits on */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_reset_during_dispatch_aborts),
 		cmocka_unit_test(test_umwait_sleeps_until_the_record_lands),
 		cmocka_unit_test(test_exit_interrupts_umwait),
+		cmocka_unit_test(test_destroy_with_a_thread_in_umwait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
