@@ -6,7 +6,8 @@
  * study or a calibration changes numbers here and nowhere else.  Times are
  * virtual nanoseconds; bandwidths are bytes per nanosecond (1 B/ns is
  * 1 GB/s).  The defaults live in src/hw/timing.c, each with where it comes
- * from; most are first guesses that a later calibration replaces.
+ * from: fitted to published measurements (docs/calibration.md) or marked
+ * as a guess.
  */
 #ifndef SVA_TIMING_H
 #define SVA_TIMING_H
