@@ -134,6 +134,22 @@ static void xlat_account(struct dsa_xlat_ctx *x, const struct sva_timing *t, uin
 		s->lead = lead;
 }
 
+/*
+ * One ATS Translation Request for @va, its cost accounted: 0 with *ax
+ * granting the access, DSA_MEM_XLAT_ERR (the IOMMU refused the request) or
+ * DSA_MEM_FAULT (not present, or not with the rights asked for).
+ */
+static int ats_request(struct dsa_xlat_ctx *x, const struct sva_timing *t, uint64_t va, bool write,
+		       unsigned opnd, struct sva_ats_xlat *ax)
+{
+	int r = sva_iommu_ats_translate(&x->dsa->pci, x->pasid, x->priv, va, write, ax);
+
+	xlat_account(x, t, va, opnd, write, t->atc_miss + ax->cost);
+	if (r)
+		return DSA_MEM_XLAT_ERR;
+	return (write ? ax->w : ax->r) ? 0 : DSA_MEM_FAULT;
+}
+
 /* Translate @va for @write without waiting: 0 (with pa and bytes left), or a dsa_mem_result. */
 static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, unsigned opnd, uint64_t *pa,
 		     uint64_t *left)
@@ -152,12 +168,9 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, unsigned o
 		 */
 		dsa->st.untranslated++;
 		sva_counter_inc(dsa->c_untranslated);
-		r = sva_iommu_ats_translate(&dsa->pci, x->pasid, x->priv, va, write, &ax);
-		xlat_account(x, t, va, opnd, write, t->atc_miss + ax.cost);
+		r = ats_request(x, t, va, write, opnd, &ax);
 		if (r)
-			return DSA_MEM_XLAT_ERR;
-		if (!(write ? ax.w : ax.r))
-			return DSA_MEM_FAULT;
+			return r;
 		*pa = ax.pa + (va & (ax.size - 1));
 		*left = ax.size - (va & (ax.size - 1));
 		return 0;
@@ -170,12 +183,9 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, unsigned o
 	} else {
 		dsa->st.atc_misses++;
 		sva_counter_inc(dsa->c_atc_misses);
-		r = sva_iommu_ats_translate(&dsa->pci, x->pasid, x->priv, va, write, &ax);
-		xlat_account(x, t, va, opnd, write, t->atc_miss + ax.cost);
+		r = ats_request(x, t, va, write, opnd, &ax);
 		if (r)
-			return DSA_MEM_XLAT_ERR;
-		if (!(write ? ax.w : ax.r))
-			return DSA_MEM_FAULT;
+			return r;
 		e = atc_fill(dsa, x->pasid, x->priv, va, &ax);
 	}
 	*pa = e->pa + (va - e->page);
