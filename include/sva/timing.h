@@ -82,6 +82,8 @@ const char *sva_timing_param_name(size_t i);
 
 /* Time to move @bytes at @bw bytes/ns, rounded up; 0 bytes cost nothing. */
 sva_time_t sva_timing_xfer(uint64_t bytes, double bw);
+/* @ns rounded up to whole nanoseconds (a partial one still costs one); 0 for @ns <= 0. */
+sva_time_t sva_timing_ceil(double ns);
 
 #ifdef __cplusplus
 }

@@ -138,11 +138,16 @@ void sva_timing_default(struct sva_timing *t)
 sva_time_t sva_timing_xfer(uint64_t bytes, double bw)
 {
 	assert(bw > 0);
-	if (!bytes)
-		return 0;
-	double ns = (double)bytes / bw;
-	sva_time_t t = (sva_time_t)ns;
+	return bytes ? sva_timing_ceil((double)bytes / bw) : 0;
+}
 
-	/* Round up without libm: a partial nanosecond still costs one. */
+sva_time_t sva_timing_ceil(double ns)
+{
+	sva_time_t t;
+
+	if (ns <= 0)
+		return 0;
+	t = (sva_time_t)ns;
+	/* Round up without libm. */
 	return (double)t < ns ? t + 1 : t;
 }

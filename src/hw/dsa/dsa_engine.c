@@ -115,17 +115,6 @@ static sva_time_t hide_behind(sva_time_t cost, sva_time_t behind)
 	return cost > behind ? cost - behind : 0;
 }
 
-/* Whole nanoseconds, rounded up; nothing for a negative lead (the data hid it all). */
-static sva_time_t ns_ceil(double ns)
-{
-	sva_time_t n;
-
-	if (ns <= 0)
-		return 0;
-	n = (sva_time_t)ns;
-	return (double)n < ns ? n + 1 : n;
-}
-
 /*
  * How long, from now, an engine takes for a descriptor whose data is ready
  * to flow now and moves @bytes (the larger of read and written).  The engine streams at engine_bw; every engine of the device
@@ -212,7 +201,7 @@ static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat
 		 * the path is granted in the order data is ready, so an engine
 		 * waiting for a translation does not hold it.
 		 */
-		charge(dsa, x->cost + ns_ceil(lead));
+		charge(dsa, x->cost + sva_timing_ceil(lead));
 		charge(dsa, path_time(dsa, x->eng, bytes));
 		x->cost = 0;	/* charged: complete() must not charge it again */
 		if ((cr->status & DSA_COMP_STATUS_MASK) != DSA_COMP_PAGE_FAULT_NOBOF)
