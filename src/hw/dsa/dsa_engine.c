@@ -117,9 +117,11 @@ static sva_time_t hide_behind(sva_time_t cost, sva_time_t behind)
 
 /*
  * How long, from now, an engine takes for a descriptor whose data is ready
- * to flow now and moves @bytes (the larger of read and written).  The engine streams at engine_bw; every engine of the device
- * also goes through one data path, which takes descriptors whole and in
- * turn: desc_overhead, then the bytes at device_bw.  So engines overlap
+ * to flow now and moves @bytes (the larger of read and written).  The
+ * engine streams at engine_bw; every engine of the device also goes
+ * through one data path, which takes descriptors whole and in turn, each
+ * for desc_overhead or its bytes at device_bw, whichever is longer (the
+ * set-up overlaps the data of the one before).  So engines overlap
  * their waits (dispatch, translation, page requests) but not their
  * transfers, and a device moves at most device_bw however many engines
  * its groups have.  Whole descriptors in turn is a simplification: a
@@ -129,8 +131,8 @@ static sva_time_t hide_behind(sva_time_t cost, sva_time_t behind)
 static sva_time_t path_time(struct sva_dsa *dsa, const struct dsa_engine *e, uint64_t bytes)
 {
 	const struct sva_timing *t = sva_machine_timing(dsa->m);
-	sva_time_t now = sva_now(dsa->sim), start = now, end;
-	sva_time_t s = start > dsa->path_free ? start : dsa->path_free;
+	sva_time_t now = sva_now(dsa->sim), end;
+	sva_time_t s = now > dsa->path_free ? now : dsa->path_free;
 	sva_time_t dev = sva_timing_xfer(bytes, t->device_bw), eng = sva_timing_xfer(bytes, t->engine_bw);
 	/* A descriptor's set-up overlaps the data of the one before: the larger of the two counts. */
 	sva_time_t hold = dev > t->desc_overhead ? dev : t->desc_overhead;
@@ -140,8 +142,8 @@ static sva_time_t path_time(struct sva_dsa *dsa, const struct dsa_engine *e, uin
 	if (sva_trace_enabled(dsa->sim))
 		sva_trace_complete(dsa->sim, dsa->path_track, "dsa", "transfer", s, hold,
 				   (struct sva_trace_arg[]){ SVA_TARG_U("engine", e->id), SVA_TARG_U("bytes", bytes),
-							     SVA_TARG_U("waited", s - start) }, 3);
-	end = start + (eng > t->desc_overhead ? eng : t->desc_overhead);
+							     SVA_TARG_U("waited", s - now) }, 3);
+	end = now + (eng > t->desc_overhead ? eng : t->desc_overhead);
 	if (end < dsa->path_free)
 		end = dsa->path_free;
 	assert(end >= now);
