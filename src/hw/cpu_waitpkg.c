@@ -104,8 +104,7 @@ static int umwait_once(struct sva_cpu *cpu, void *a, struct sva_exception *exc)
 	if (!cpu->mon.armed || !sim || u->deadline <= sva_now(sim)) {
 		if (cpu->mon.triggered)
 			cpu->stats.umwait_store++;	/* the store came between UMONITOR and UMWAIT */
-		monitor_disarm(cpu);
-		cpu->mon.triggered = false;
+		sva_cpu_umonitor_disarm(cpu);
 		cpu_charge(cpu, t->mem_access);
 		return 0;
 	}
@@ -132,8 +131,7 @@ static int umwait_once(struct sva_cpu *cpu, void *a, struct sva_exception *exc)
 	} else {
 		woke = "interrupt";
 	}
-	monitor_disarm(cpu);
-	cpu->mon.triggered = false;
+	sva_cpu_umonitor_disarm(cpu);
 	cpu_charge(cpu, c01 ? t->umwait_c01_exit : t->umwait_c02_exit);
 	cpu_settle(cpu);
 	trace_umwait(cpu, start, woke);
