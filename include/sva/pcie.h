@@ -10,8 +10,8 @@
  * switch port on the way can route it and does not block it on egress,
  * and the device can complete it; otherwise a port, or the device, answers
  * Unsupported Request.  MOVDIR64B is an ordinary posted write and needs
- * none of this.  Register bits: PCIe 6.x, as restated in FORMATS.md
- * section 8 with its sources.
+ * none of this.  Register bits: PCIe 6.x, restated with their sources and
+ * confidence in docs/dev/verified-facts.md section 11; docs/machine.md.
  */
 #ifndef SVA_PCIE_H
 #define SVA_PCIE_H

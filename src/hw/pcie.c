@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The PCIe path from a root port to one endpoint, as far as Deferrable
- * Memory Writes care (FORMATS.md section 8).
+ * Memory Writes care (docs/dev/verified-facts.md section 11).
  *
  * A DMWr leaves through the root port - which may issue it only when the
  * OS has set DMWr Requester Enable - then crosses each switch, in at the
