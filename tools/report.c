@@ -150,17 +150,17 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 			ds.page_requests, ds.prs_success, ds.prs_invalid);
 		fprintf(f, "  %s: %" PRIu64 " software errors\n", sva_dsa_name(d->dsa), ds.swerrs);
 	}
-	fprintf(f, "\nOperations\n  %-8s %-16s %10s %10s %14s\n", "device", "operation", "executed", "succeeded",
-		"bytes");
+	fprintf(f, "\nOperations\n  %-8s %-16s %10s %10s %8s %14s\n", "device", "operation", "executed", "succeeded",
+		"partial", "bytes");
 	for (struct sva_idxd *d = k->idxds; d; d = d->next) {
 		struct sva_dsa_stats ds;
 
 		sva_dsa_stats(d->dsa, &ds);
 		for (unsigned op = 0; op < 0x21; op++)
 			if (ds.op_count[op])
-				fprintf(f, "  %-8s %-16s %10" PRIu64 " %10" PRIu64 " %14" PRIu64 "\n",
+				fprintf(f, "  %-8s %-16s %10" PRIu64 " %10" PRIu64 " %8" PRIu64 " %14" PRIu64 "\n",
 					sva_dsa_name(d->dsa), sva_dsa_op_name(op), ds.op_count[op], ds.op_ok[op],
-					ds.op_bytes[op]);
+					ds.op_partial[op], ds.op_bytes[op]);
 	}
 	fprintf(f, "  guests: %" PRIu64 " descriptors submitted, %" PRIu64 " partial completions, %" PRIu64
 		" resubmitted, %" PRIu64 " verification failures", r->descs_submitted, r->partials,
@@ -327,6 +327,7 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 				oo = json_object_new_object();
 				JU(oo, "executed", ds.op_count[op]);
 				JU(oo, "succeeded", ds.op_ok[op]);
+				JU(oo, "partial", ds.op_partial[op]);
 				JU(oo, "bytes", ds.op_bytes[op]);
 				json_object_object_add(ops, sva_dsa_op_name(op), oo);
 			}

@@ -727,7 +727,15 @@ static void child_entry(void *arg)
 {
 	struct tstate *ts = arg;
 	struct pstate *ps = ts->ps;
+	struct sva_thread *t = sva_thread_current(ps->run->k);
 
+	/*
+	 * fork copies the parent's name; the child names itself after its
+	 * step list, as a program would with prctl(PR_SET_NAME), so its
+	 * timeline lines and its row in the report say the same.
+	 */
+	snprintf(t->name, sizeof(t->name), "%s", rec_of(ps)->name);
+	snprintf(t->proc->name, sizeof(t->proc->name), "%s", rec_of(ps)->name);
 	rec_of(ps)->threads = 1;
 	run_list(ts);
 }
@@ -763,6 +771,34 @@ static void halt_fault(void *arg)
 	sva_dsa_inject_halt(run->k->idxds->dsa);
 }
 
+/* What the kernel knows about a process: its counters (of every thread) and how it ended. */
+static void record_from_proc(struct proc_record *rec, const struct sva_proc *p)
+{
+	struct sva_thread_stats st;
+
+	sva_proc_stats(p, &st);
+	rec->gp_fixups = st.gp_fixups;
+	rec->enq_accepted = st.enq_accepted;
+	rec->enq_retry = st.enq_retry;
+	rec->movdir64b = st.movdir64b;
+	rec->umwait = st.umwait;
+	rec->page_faults = st.page_faults;
+	rec->exited = p->state == SVA_PROC_ZOMBIE;
+	rec->code = p->exit.code;
+	rec->signal = p->exit.signal;
+	snprintf(rec->reason, sizeof(rec->reason), "%s", p->exit.reason);
+}
+
+/* A waitpid frees the child: take its record first, or its work would vanish from the sums. */
+static void note_reaped(void *ctx, const struct sva_proc *p)
+{
+	struct run_result *res = ((struct run *)ctx)->res;
+
+	for (unsigned i = 0; i < res->nrecs; i++)
+		if (res->recs[i].pid == p->pid)
+			record_from_proc(&res->recs[i], p);
+}
+
 int scenario_run(const struct scenario *s, struct sva_system *sys, const struct run_opts *o,
 		 struct run_result *res)
 {
@@ -775,6 +811,8 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	if (!ps)
 		return -ENOMEM;
 	memset(res, 0, sizeof(*res));
+	run.k->on_reap = note_reaped;
+	run.k->on_reap_ctx = &run;
 	if (run.k->iommu)
 		run.k->iommu->inject_resp_failure = s->iopf_failures;
 	for (struct sva_idxd *d = run.k->idxds; d; d = d->next)
@@ -837,27 +875,15 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	res->sim_status = r;
 	if (!r)
 		sva_check_quiescent(run.k);	/* nothing lost */
-	/* Collect what the kernel knows about the processes. */
+	/* Collect what the kernel knows about the processes not reaped (note_reaped had the others). */
 	for (unsigned i = 0; i < res->nrecs; i++) {
-		struct proc_record *rec = &res->recs[i];
-		struct sva_proc *p = sva_proc_find(run.k, rec->pid);
-		struct sva_thread_stats st;
+		struct sva_proc *p = sva_proc_find(run.k, res->recs[i].pid);
 
-		if (!p)
-			continue;
-		sva_proc_stats(p, &st);
-		rec->gp_fixups = st.gp_fixups;
-		rec->enq_accepted = st.enq_accepted;
-		rec->enq_retry = st.enq_retry;
-		rec->movdir64b = st.movdir64b;
-		rec->umwait = st.umwait;
-		rec->page_faults = st.page_faults;
-		rec->exited = p->state == SVA_PROC_ZOMBIE;
-		rec->code = p->exit.code;
-		rec->signal = p->exit.signal;
-		snprintf(rec->reason, sizeof(rec->reason), "%s", p->exit.reason);
+		if (p)
+			record_from_proc(&res->recs[i], p);
 	}
 out:
+	run.k->on_reap = NULL;	/* @run lives on this stack */
 	for (unsigned i = 0; i < run.nowned; i++)
 		free(run.owned[i]);
 	free(run.owned);

@@ -126,8 +126,12 @@ struct sva_dsa_stats {
 	uint64_t prs_success, prs_invalid, prs_failure, cr_writes, cr_faults, interrupts, swerrs;
 	uint64_t interrupts_lost, interrupts_spurious;	/* injected */
 	uint64_t path_busy_ns;		/* time descriptors held the shared data path (docs/dsa.md 5.0) */
-	/* by opcode (DSA 1.0 opcodes are below 0x21): executed, succeeded, bytes of the successful ones */
-	uint64_t op_count[0x21], op_ok[0x21], op_bytes[0x21];
+	/*
+	 * by opcode (DSA 1.0 opcodes are below 0x21): executed, succeeded,
+	 * completed partially (a page fault software finishes), bytes of the
+	 * successful ones
+	 */
+	uint64_t op_count[0x21], op_ok[0x21], op_partial[0x21], op_bytes[0x21];
 };
 
 /* Fault injection: a fatal internal error halts the device (a reset recovers it). */

@@ -440,6 +440,8 @@ static bool exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 		unsigned code = cr->status & DSA_COMP_STATUS_MASK;
 
 		dsa->st.op_count[d->opcode]++;
+		if (code == DSA_COMP_PAGE_FAULT_NOBOF)
+			dsa->st.op_partial[d->opcode]++;
 		if (code == DSA_COMP_SUCCESS || code == DSA_COMP_SUCCESS_PRED) {
 			dsa->st.op_ok[d->opcode]++;
 			if (d->opcode != DSA_OPCODE_BATCH && d->opcode != DSA_OPCODE_DRAIN &&
