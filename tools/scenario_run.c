@@ -94,6 +94,7 @@ struct tstate {
 	struct pstate *ps;
 	const struct steplist *list;
 	uint64_t area;			/* descriptor area, mapped on first submit */
+	const struct step *retry_noted;	/* the step whose first ENQCMD retry is in the timeline */
 };
 
 /* ---- bookkeeping ------------------------------------------------------------------ */
@@ -265,17 +266,26 @@ static void fill_desc(struct dsa_hw_desc *d, const struct step *st, uint64_t src
 
 #define MAX_RETRIES 100000
 
-/* ENQCMD until accepted (ZF clear), or MOVDIR64B on a dedicated WQ. */
-static int push(struct pstate *ps, const struct step *st, const struct pvar *wq, uint64_t desc)
+/*
+ * ENQCMD until accepted (ZF clear), or MOVDIR64B on a dedicated WQ.  The
+ * kernel counts the retries; the timeline gets the first one of each
+ * thread's step, not one line per refusal.
+ */
+static int push(struct tstate *ts, const struct step *st, const struct pvar *wq, uint64_t desc)
 {
-	struct proc_record *rec = rec_of(ps);
+	struct pstate *ps = ts->ps;
 	unsigned tries = 0;
 	int r;
 
 	if (wq->dedicated)
 		return sva_movdir64b(wq->portal, desc);
 	while ((r = sva_enqcmd(wq->portal, desc)) == 1) {
-		rec->enq_retry++;
+		if (ts->retry_noted != st) {
+			ts->retry_noted = st;
+			sva_journal(ps->run->k->sim, sva_thread_current(ps->run->k)->name,
+				    "ENQCMD to %s answered retry (ZF set): not queued; backs off and tries again "
+				    "(first retry of this step)", wq->wq);
+		}
 		if (++tries == MAX_RETRIES) {
 			step_error(ps, st, "ENQCMD still refused after %u tries", MAX_RETRIES);
 			return -EAGAIN;
@@ -386,7 +396,7 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 				rec->resubmits++;
 				res->resubmits++;
 				res->descs_submitted++;
-				if (push(ps, st, wq, u->desc) < 0)
+				if (push(ts, st, wq, u->desc) < 0)
 					return;
 			}
 			continue;
@@ -474,7 +484,7 @@ static void do_submit(struct tstate *ts, const struct step *st)
 		sva_store64(u->cr, 0);
 		if (sva_store(u->desc, &d, sizeof(d)))
 			return;
-		if (push(ps, st, wq, u->desc) < 0)
+		if (push(ts, st, wq, u->desc) < 0)
 			return;
 		u->busy = true;
 		rec->descs += k;
