@@ -21,11 +21,7 @@
 
 static json_object *get(json_object *o, const char *key)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("report has no \"%s\"", key);
-	return v;
+	return tu_json_get(o, key);
 }
 
 static uint64_t num(json_object *o, const char *key)
@@ -119,20 +115,6 @@ static size_t events(json_object *j, const char *who, const char *what)
 	return n;
 }
 
-static json_object *proc_named(json_object *j, const char *name)
-{
-	json_object *procs = get(j, "processes");
-
-	for (size_t i = 0; i < json_object_array_length(procs); i++) {
-		json_object *p = json_object_array_get_idx(procs, i);
-
-		if (!strcmp(json_object_get_string(get(p, "name")), name))
-			return p;
-	}
-	fail_msg("report has no process \"%s\"", name);
-	return NULL;
-}
-
 /* accepted = completed + aborted + lost on every WQ, nothing in flight, and submitted adds up. */
 static void check_wqs_add_up(json_object *j, const char *what)
 {
@@ -204,7 +186,7 @@ static void test_process_counters_sum_to_the_wq_and_kernel_counts(void **state)
 
 	(void)state;
 	check_wqs_add_up(j, "fork scenario");
-	kid = proc_named(j, "kid");
+	kid = tu_json_proc(j, "kid");
 	/* b is copy-on-write after the fork: the child's copies fault partway and are resubmitted. */
 	EXPECT(num(kid, "descriptors") == 20 && num(kid, "gp_fixups") == 1 &&
 	       num(kid, "enqcmd_accepted") == 20 + num(kid, "resubmissions"),
@@ -231,7 +213,7 @@ static void test_fork_child_speaks_under_its_own_name(void **state)
 	char what[64];
 
 	(void)state;
-	snprintf(what, sizeof(what), "pid %" PRIu64 " exited with code 3", num(proc_named(j, "kid"), "pid"));
+	snprintf(what, sizeof(what), "pid %" PRIu64 " exited with code 3", num(tu_json_proc(j, "kid"), "pid"));
 	EXPECT(events(j, "kid", what) == 1, "the child's exit is not in the timeline under \"kid\"");
 	EXPECT(events(j, "parent", what) == 0, "the child's exit carries the parent's name");
 	EXPECT(events(j, "kid", "#GP on ENQCMD") == 1, "the child's #GP fixup is not under its name");

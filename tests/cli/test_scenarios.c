@@ -153,11 +153,7 @@ static void free_list(char **v, size_t n)
 
 static json_object *get(json_object *o, const char *key)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("report has no \"%s\"", key);
-	return v;
+	return tu_json_get(o, key);
 }
 
 static int64_t get_int(json_object *o, const char *key)
@@ -167,16 +163,7 @@ static int64_t get_int(json_object *o, const char *key)
 
 static json_object *proc_named(json_object *report, const char *name)
 {
-	json_object *procs = get(report, "processes");
-
-	for (size_t i = 0; i < json_object_array_length(procs); i++) {
-		json_object *p = json_object_array_get_idx(procs, i);
-
-		if (!strcmp(json_object_get_string(get(p, "name")), name))
-			return p;
-	}
-	fail_msg("report has no process \"%s\"", name);
-	return NULL;
+	return tu_json_proc(report, name);
 }
 
 static int64_t counter(json_object *report, const char *name)

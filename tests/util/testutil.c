@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "testutil.h"
 
 uint64_t tu_hash(const void *p, size_t n)
@@ -99,4 +101,27 @@ int tu_sva(const char *args, char **out, bool merge)
 	st = pclose(p);
 	*out = buf;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+struct json_object *tu_json_get(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("report has no \"%s\"", key);
+	return v;
+}
+
+struct json_object *tu_json_proc(struct json_object *report, const char *name)
+{
+	struct json_object *procs = tu_json_get(report, "processes");
+
+	for (size_t i = 0; i < json_object_array_length(procs); i++) {
+		struct json_object *p = json_object_array_get_idx(procs, i);
+
+		if (!strcmp(json_object_get_string(tu_json_get(p, "name")), name))
+			return p;
+	}
+	fail_msg("report has no process \"%s\"", name);
+	return NULL;
 }

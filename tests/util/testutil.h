@@ -32,4 +32,12 @@ const char *tu_sva_bin(void);
  */
 int tu_sva(const char *args, char **out, bool merge);
 
+/*
+ * Reports of `sva run --json`: the member @key of @o (fails the test when
+ * there is none), and the process named @name of a report.
+ */
+struct json_object;
+struct json_object *tu_json_get(struct json_object *o, const char *key);
+struct json_object *tu_json_proc(struct json_object *report, const char *name);
+
 #endif
