@@ -107,7 +107,7 @@ void sva_dsa_accounting(const struct sva_dsa *dsa, uint64_t *accepted, uint64_t 
 struct sva_dsa_wq_account {
 	uint64_t accepted, retried, dropped;	/* at the portal: ENQCMD answered, MOVDIR64B lost */
 	uint64_t completed;	/* an engine ran it; its record, if asked for, was written (any status) */
-	uint64_t aborted;	/* discarded before it started: Abort, WQ disable, device reset or halt */
+	uint64_t aborted;	/* left the WQ without running: Abort, WQ disable or reset, device reset */
 	uint64_t lost;		/* an engine ran it but its record could not be written (SWERR only) */
 	uint64_t in_flight;	/* queued, or on an engine, now */
 };
