@@ -102,17 +102,7 @@ static uint64_t counter(json_object *j, const char *name)
 /* Timeline events whose text contains @what (and whose "who" is @who, when given). */
 static size_t events(json_object *j, const char *who, const char *what)
 {
-	json_object *tl = get(j, "timeline");
-	size_t n = 0;
-
-	for (size_t i = 0; i < json_object_array_length(tl); i++) {
-		json_object *e = json_object_array_get_idx(tl, i);
-
-		if (strstr(json_object_get_string(get(e, "what")), what) &&
-		    (!who || !strcmp(json_object_get_string(get(e, "who")), who)))
-			n++;
-	}
-	return n;
+	return tu_json_events(j, who, what, NULL);
 }
 
 /* accepted = completed + aborted + lost on every WQ, nothing in flight, and submitted adds up. */

@@ -174,16 +174,7 @@ static int64_t counter(json_object *report, const char *name)
 /* How many timeline events contain @what (and @what2, when given). */
 static size_t events(json_object *report, const char *what, const char *what2)
 {
-	json_object *tl = get(report, "timeline");
-	size_t n = 0;
-
-	for (size_t i = 0; i < json_object_array_length(tl); i++) {
-		const char *s = json_object_get_string(get(json_object_array_get_idx(tl, i), "what"));
-
-		if (strstr(s, what) && (!what2 || strstr(s, what2)))
-			n++;
-	}
-	return n;
+	return tu_json_events(report, NULL, what, what2);
 }
 
 #define EXPECT(cond, ...) do { if (!(cond)) fail_msg(__VA_ARGS__); } while (0)

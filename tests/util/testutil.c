@@ -125,3 +125,19 @@ struct json_object *tu_json_proc(struct json_object *report, const char *name)
 	fail_msg("report has no process \"%s\"", name);
 	return NULL;
 }
+
+size_t tu_json_events(struct json_object *report, const char *who, const char *what, const char *what2)
+{
+	struct json_object *tl = tu_json_get(report, "timeline");
+	size_t n = 0;
+
+	for (size_t i = 0; i < json_object_array_length(tl); i++) {
+		struct json_object *e = json_object_array_get_idx(tl, i);
+		const char *s = json_object_get_string(tu_json_get(e, "what"));
+
+		if (strstr(s, what) && (!what2 || strstr(s, what2)) &&
+		    (!who || !strcmp(json_object_get_string(tu_json_get(e, "who")), who)))
+			n++;
+	}
+	return n;
+}
