@@ -46,7 +46,10 @@ static void torture_usage(FILE *f)
 		"Exit status: 0 all passed, 1 a seed failed, 2 bad usage.\n");
 }
 
-/* The child: run one seed; exit 0 passed, 3 did not end or deadlocked, 4 setup failed. */
+/*
+ * The child: run one seed; exit 0 passed, 3 did not end or deadlocked, 4
+ * setup failed, 5 a WQ's accounting does not add up.
+ */
 static int run_seed(uint64_t seed)
 {
 	char err[512], *text = torture_scenario(seed);
@@ -79,6 +82,9 @@ static int run_seed(uint64_t seed)
 		sva_sim_dump_blocked(sva_system_sim(sys));
 	} else if (r == -ETIME) {
 		fprintf(stderr, "did not end within the time limit\n");
+	} else if (!r && report_check_accounting(sys, err, sizeof(err))) {
+		fprintf(stderr, "descriptors unaccounted for: %s\n", err);
+		r = -EPROTO;
 	}
 	printf("STATS %llu %llu %llu\n", (unsigned long long)res.descs_submitted,
 	       (unsigned long long)sva_system_kernel(sys)->check.dma_checks,
@@ -87,7 +93,7 @@ static int run_seed(uint64_t seed)
 	run_result_free(&res);
 	sva_system_destroy(sys);
 	scenario_free(s);
-	return r ? 3 : 0;
+	return r == -EPROTO ? 5 : r ? 3 : 0;
 }
 
 struct job {

@@ -94,6 +94,7 @@ struct tstate {
 	struct pstate *ps;
 	const struct steplist *list;
 	uint64_t area;			/* descriptor area, mapped on first submit */
+	const struct step *retry_noted;	/* the step whose first ENQCMD retry is in the timeline */
 };
 
 /* ---- bookkeeping ------------------------------------------------------------------ */
@@ -265,17 +266,26 @@ static void fill_desc(struct dsa_hw_desc *d, const struct step *st, uint64_t src
 
 #define MAX_RETRIES 100000
 
-/* ENQCMD until accepted (ZF clear), or MOVDIR64B on a dedicated WQ. */
-static int push(struct pstate *ps, const struct step *st, const struct pvar *wq, uint64_t desc)
+/*
+ * ENQCMD until accepted (ZF clear), or MOVDIR64B on a dedicated WQ.  The
+ * kernel counts the retries; the timeline gets the first one of each
+ * thread's step, not one line per refusal.
+ */
+static int push(struct tstate *ts, const struct step *st, const struct pvar *wq, uint64_t desc)
 {
-	struct proc_record *rec = rec_of(ps);
+	struct pstate *ps = ts->ps;
 	unsigned tries = 0;
 	int r;
 
 	if (wq->dedicated)
 		return sva_movdir64b(wq->portal, desc);
 	while ((r = sva_enqcmd(wq->portal, desc)) == 1) {
-		rec->enq_retry++;
+		if (ts->retry_noted != st) {
+			ts->retry_noted = st;
+			sva_journal(ps->run->k->sim, sva_thread_current(ps->run->k)->name,
+				    "ENQCMD to %s answered retry (ZF set): not queued; backs off and tries again "
+				    "(first retry of this step)", wq->wq);
+		}
 		if (++tries == MAX_RETRIES) {
 			step_error(ps, st, "ENQCMD still refused after %u tries", MAX_RETRIES);
 			return -EAGAIN;
@@ -386,7 +396,7 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 				rec->resubmits++;
 				res->resubmits++;
 				res->descs_submitted++;
-				if (push(ps, st, wq, u->desc) < 0)
+				if (push(ts, st, wq, u->desc) < 0)
 					return;
 			}
 			continue;
@@ -474,7 +484,7 @@ static void do_submit(struct tstate *ts, const struct step *st)
 		sva_store64(u->cr, 0);
 		if (sva_store(u->desc, &d, sizeof(d)))
 			return;
-		if (push(ps, st, wq, u->desc) < 0)
+		if (push(ts, st, wq, u->desc) < 0)
 			return;
 		u->busy = true;
 		rec->descs += k;
@@ -727,7 +737,15 @@ static void child_entry(void *arg)
 {
 	struct tstate *ts = arg;
 	struct pstate *ps = ts->ps;
+	struct sva_thread *t = sva_thread_current(ps->run->k);
 
+	/*
+	 * fork copies the parent's name; the child names itself after its
+	 * step list, as a program would with prctl(PR_SET_NAME), so its
+	 * timeline lines and its row in the report say the same.
+	 */
+	snprintf(t->name, sizeof(t->name), "%s", rec_of(ps)->name);
+	snprintf(t->proc->name, sizeof(t->proc->name), "%s", rec_of(ps)->name);
 	rec_of(ps)->threads = 1;
 	run_list(ts);
 }
@@ -763,6 +781,34 @@ static void halt_fault(void *arg)
 	sva_dsa_inject_halt(run->k->idxds->dsa);
 }
 
+/* What the kernel knows about a process: its counters (of every thread) and how it ended. */
+static void record_from_proc(struct proc_record *rec, const struct sva_proc *p)
+{
+	struct sva_thread_stats st;
+
+	sva_proc_stats(p, &st);
+	rec->gp_fixups = st.gp_fixups;
+	rec->enq_accepted = st.enq_accepted;
+	rec->enq_retry = st.enq_retry;
+	rec->movdir64b = st.movdir64b;
+	rec->umwait = st.umwait;
+	rec->page_faults = st.page_faults;
+	rec->exited = p->state == SVA_PROC_ZOMBIE;
+	rec->code = p->exit.code;
+	rec->signal = p->exit.signal;
+	snprintf(rec->reason, sizeof(rec->reason), "%s", p->exit.reason);
+}
+
+/* A waitpid frees the child: take its record first, or its work would vanish from the sums. */
+static void note_reaped(void *ctx, const struct sva_proc *p)
+{
+	struct run_result *res = ((struct run *)ctx)->res;
+
+	for (unsigned i = 0; i < res->nrecs; i++)
+		if (res->recs[i].pid == p->pid)
+			record_from_proc(&res->recs[i], p);
+}
+
 int scenario_run(const struct scenario *s, struct sva_system *sys, const struct run_opts *o,
 		 struct run_result *res)
 {
@@ -775,6 +821,8 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	if (!ps)
 		return -ENOMEM;
 	memset(res, 0, sizeof(*res));
+	run.k->on_reap = note_reaped;
+	run.k->on_reap_ctx = &run;
 	if (run.k->iommu)
 		run.k->iommu->inject_resp_failure = s->iopf_failures;
 	for (struct sva_idxd *d = run.k->idxds; d; d = d->next)
@@ -837,27 +885,15 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	res->sim_status = r;
 	if (!r)
 		sva_check_quiescent(run.k);	/* nothing lost */
-	/* Collect what the kernel knows about the processes. */
+	/* Collect what the kernel knows about the processes not reaped (note_reaped had the others). */
 	for (unsigned i = 0; i < res->nrecs; i++) {
-		struct proc_record *rec = &res->recs[i];
-		struct sva_proc *p = sva_proc_find(run.k, rec->pid);
-		struct sva_thread_stats st;
+		struct sva_proc *p = sva_proc_find(run.k, res->recs[i].pid);
 
-		if (!p)
-			continue;
-		sva_proc_stats(p, &st);
-		rec->gp_fixups = st.gp_fixups;
-		rec->enq_accepted = st.enq_accepted;
-		rec->enq_retry = st.enq_retry;
-		rec->movdir64b = st.movdir64b;
-		rec->umwait = st.umwait;
-		rec->page_faults = st.page_faults;
-		rec->exited = p->state == SVA_PROC_ZOMBIE;
-		rec->code = p->exit.code;
-		rec->signal = p->exit.signal;
-		snprintf(rec->reason, sizeof(rec->reason), "%s", p->exit.reason);
+		if (p)
+			record_from_proc(&res->recs[i], p);
 	}
 out:
+	run.k->on_reap = NULL;	/* @run lives on this stack */
 	for (unsigned i = 0; i < run.nowned; i++)
 		free(run.owned[i]);
 	free(run.owned);

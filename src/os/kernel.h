@@ -69,6 +69,12 @@ struct sva_kernel {
 	/* Flush CPU TLB entries of @mm for [start, end); set by the CPU layer. */
 	void (*flush_tlb)(struct sva_kernel *k, struct sva_mm *mm, uint64_t start, uint64_t end);
 	void *flush_tlb_ctx;
+	/*
+	 * Process accounting: called with each process about to be freed
+	 * (reaped), its counters final, so a reaped child's work still counts.
+	 */
+	void (*on_reap)(void *ctx, const struct sva_proc *p);
+	void *on_reap_ctx;
 	int trace_track;
 };
 

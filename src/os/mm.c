@@ -942,8 +942,10 @@ void sva_mmdrop(struct sva_mm *mm)
 	assert(mm->users == 0 && mm->exited);
 	/* The seed: the PASID is freed lazily, only when the mm goes. */
 	if (mm->pasid != SVA_PASID_INVALID) {
-		sva_journal(k->sim, "kernel", "mm %llu torn down (mmdrop): PASID %u freed",
-			    (unsigned long long)mm->id, mm->pasid);
+		char who[64];
+
+		sva_journal(k->sim, "kernel", "%s torn down (mmdrop): PASID %u freed",
+			    sva_mm_owner(mm, who, sizeof(who)), mm->pasid);
 		sva_pasid_release(&k->pasids, mm->pasid);
 		sva_counter_inc(k->st.pasid_frees);
 	}

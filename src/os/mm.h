@@ -26,6 +26,7 @@
 #define SVA_OS_MM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sva/guest.h>
@@ -96,6 +97,9 @@ struct sva_mm {
 	struct sva_mutex lock;		/* mmap_lock: mapping changes and faults */
 	uint64_t rss;			/* pages mapped */
 	bool exited;			/* exit_mmap done */
+	/* who it belongs to, as sva_mm_owner() last found it (the struct outlives the process) */
+	int owner_pid;
+	char owner_comm[32];
 	/* the invariant checker's view */
 	struct sva_mmu_notifier check_mn;
 	bool check_released;
@@ -108,6 +112,12 @@ struct sva_mm {
 #define SVA_FAULT_OOM		(-ENOMEM)	/* no frame: SIGBUS / OOM kill */
 
 struct sva_mm *sva_mm_create(struct sva_kernel *k);
+/*
+ * "mm of pid 3 (app)": the mm named by its process, for the journal (mm
+ * ids mean nothing to a reader).  An SVA bond can keep the struct after
+ * its process let go of it; it is then named as last seen.
+ */
+const char *sva_mm_owner(struct sva_mm *mm, char *buf, size_t len);
 void sva_mmget(struct sva_mm *mm);
 void sva_mmput(struct sva_mm *mm);
 void sva_mmgrab(struct sva_mm *mm);

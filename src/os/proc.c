@@ -373,6 +373,8 @@ static void proc_exit(struct sva_proc *p)
 void sva_proc_reap(struct sva_proc *p)
 {
 	assert(p->state == SVA_PROC_ZOMBIE);
+	if (p->k->on_reap)
+		p->k->on_reap(p->k->on_reap_ctx, p);
 	proc_unlink(p);
 	proc_free(p);
 }
@@ -419,6 +421,8 @@ int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid)
 	int r;
 
 	if (mm->pasid == SVA_PASID_INVALID) {
+		char who[64];
+
 		if (mm->exited)
 			return -ESRCH;
 		r = sva_pasid_alloc(&k->pasids, mm, &mm->pasid);
@@ -426,8 +430,8 @@ int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid)
 			return r;
 		sva_check_pasid_allocated(k, mm->pasid);
 		sva_counter_inc(k->st.pasid_allocs);
-		sva_journal(k->sim, "kernel", "mm %llu: PASID %u allocated on first bind",
-			    (unsigned long long)mm->id, mm->pasid);
+		sva_journal(k->sim, "kernel", "%s: PASID %u allocated on first bind",
+			    sva_mm_owner(mm, who, sizeof(who)), mm->pasid);
 		if (sva_trace_enabled(k->sim))
 			sva_trace_instant(k->sim, k->trace_track, "pasid", "pasid allocated",
 					  (struct sva_trace_arg[]){ SVA_TARG_U("mm", mm->id),

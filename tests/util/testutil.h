@@ -32,4 +32,14 @@ const char *tu_sva_bin(void);
  */
 int tu_sva(const char *args, char **out, bool merge);
 
+/*
+ * Reports of `sva run --json`: the member @key of @o (fails the test when
+ * there is none), and the process named @name of a report.
+ */
+struct json_object;
+struct json_object *tu_json_get(struct json_object *o, const char *key);
+struct json_object *tu_json_proc(struct json_object *report, const char *name);
+/* How many timeline events say @what (and @what2), by @who; NULL matches anything. */
+size_t tu_json_events(struct json_object *report, const char *who, const char *what, const char *what2);
+
 #endif
