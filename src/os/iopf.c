@@ -93,7 +93,7 @@ static enum sva_prg_resp handle_group(struct sva_iommu_drv *drv, struct iopf_gro
 	for (unsigned i = 0; i < g->n && code == SVA_PRG_SUCCESS; i++)
 		if (sva_mm_fault(mm, g->addr[i], g->access[i]) != 0)
 			code = SVA_PRG_INVALID;
-	sva_mmput(mm);
+	sva_mmput_async(mm);
 	return code;
 }
 

@@ -42,7 +42,7 @@ static void g2_main(void *arg)
 	GU_CHECK_EQ(gu_open_wq("/dev/dsa/wq0.1", &dw), 0);
 	t->pasid = gu_pasid(t->k);
 	t->w2_open = wqcfg(t->sys, 1, 2);
-	sva_close(dw.fd);
+	gu_close_wq(&dw);
 	t->w2_closed = wqcfg(t->sys, 1, 2);
 }
 
@@ -302,7 +302,7 @@ static void dwq_first(void *arg)
 	t->stage = 1;
 	while (t->stage < 2)
 		sva_nanosleep(1000);
-	sva_close(dw.fd);
+	gu_close_wq(&dw);
 	t->stage = 3;
 	while (t->stage < 4)	/* stay alive: the PASID stays ours */
 		sva_nanosleep(1000);
