@@ -137,14 +137,14 @@ static void wq_release(struct sva_file *f)
 	sva_counter_inc(idxd->c_drains);
 	sva_journal(idxd->k->sim, "idxd", "pid %d's %s released: drain PASID %u, then unbind", ctx->pid,
 		    wq->name, ctx->pasid);
-	if (!wq->dedicated)
+	if (!wq->dedicated) {
 		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_PASID, ctx->pasid);
-	else if (wq->owner == ctx->proc)
+	} else if (wq->owner == ctx->proc) {
 		(void)sva_idxd_wq_set_pasid(wq, 0, false);
-	else
-		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_WQ, (uint32_t)wq->id);
-	if (wq->dedicated && wq->owner == ctx->proc)
 		wq->owner = NULL;
+	} else {
+		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_WQ, (uint32_t)wq->id);
+	}
 	if (sva_trace_enabled(idxd->k->sim))
 		sva_trace_instant(idxd->k->sim, idxd->k->trace_track, "idxd", "close: PASID drained",
 				  (struct sva_trace_arg[]){ SVA_TARG_S("wq", wq->name),

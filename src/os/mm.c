@@ -227,8 +227,8 @@ static void vma_free(struct sva_mm *mm, struct sva_vma *vma)
 /*
  * VMAs that mapped a file, unlinked under mmap_lock: their files are put
  * only once the lock is dropped, since the last put runs the driver's
- * release, which may sleep on the device and take the lock itself (Linux
- * defers the fput of remove_vma() to task_work for the same reason).
+ * release, which may sleep waiting on the device (Linux defers the fput
+ * of remove_vma() to task_work for the same reason).
  */
 static void put_unmapped_files(struct sva_vma *gone)
 {
