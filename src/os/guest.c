@@ -253,10 +253,8 @@ int sva_open(const char *path, int flags)
 		r = cdev->open(cdev, t->proc, &f);
 		if (r == 0) {
 			r = sva_fd_install(t->proc, f);
-			if (r < 0 && f->ops->release) {
-				f->refs = 0;
-				f->ops->release(f, t->proc);
-			}
+			if (r < 0)
+				sva_fput(f);
 		}
 	}
 	user_return(t);
@@ -271,8 +269,8 @@ int sva_close(int fd)
 	if (!f)
 		return -EBADF;
 	t->proc->fds[fd] = NULL;
-	if (--f->refs == 0 && f->ops->release)
-		f->ops->release(f, t->proc);
+	/* A mapping of the file keeps it open: release waits for the last munmap. */
+	sva_fput(f);
 	user_return(t);
 	return 0;
 }

@@ -302,7 +302,7 @@ int sva_proc_fork(struct sva_thread *parent, sva_guest_fn fn, void *arg)
 	for (int fd = 0; fd < SVA_MAX_FDS; fd++)
 		if (pp->fds[fd]) {
 			c->fds[fd] = pp->fds[fd];
-			c->fds[fd]->refs++;
+			sva_file_get(c->fds[fd]);
 		}
 	for (int s = 0; s < SVA_NSIG; s++) {
 		c->handlers[s] = pp->handlers[s];
@@ -351,8 +351,8 @@ static void proc_exit(struct sva_proc *p)
 		struct sva_file *f = p->fds[fd];
 
 		p->fds[fd] = NULL;
-		if (f && --f->refs == 0 && f->ops->release)
-			f->ops->release(f, p);
+		if (f)
+			sva_fput(f);
 	}
 	p->state = SVA_PROC_ZOMBIE;
 	if (p->exit.signal)
@@ -411,6 +411,19 @@ int sva_fd_install(struct sva_proc *p, struct sva_file *f)
 struct sva_file *sva_fd_get(struct sva_proc *p, int fd)
 {
 	return fd >= 0 && fd < SVA_MAX_FDS ? p->fds[fd] : NULL;
+}
+
+void sva_file_get(struct sva_file *f)
+{
+	assert(f->refs > 0 && "get_file on a file already released");
+	f->refs++;
+}
+
+void sva_fput(struct sva_file *f)
+{
+	assert(f->refs > 0 && "fput on a file already released");
+	if (--f->refs == 0 && f->ops->release)
+		f->ops->release(f);
 }
 
 /* ---- PASID of an mm ------------------------------------------------------------------- */
@@ -485,12 +498,9 @@ void sva_procs_free_all(struct sva_kernel *k)
 					sva_task_set_data(t->task, NULL);
 			sva_mmput(p->mm);
 		}
-		for (int fd = 0; fd < SVA_MAX_FDS; fd++) {
-			struct sva_file *f = p->fds[fd];
-
-			if (f && --f->refs == 0 && f->ops->release)
-				f->ops->release(f, p);
-		}
+		for (int fd = 0; fd < SVA_MAX_FDS; fd++)
+			if (p->fds[fd])
+				sva_fput(p->fds[fd]);
 		proc_free(p);
 	}
 }

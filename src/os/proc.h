@@ -86,10 +86,18 @@ struct sva_file_ops {
 		    uint64_t len, unsigned prot, unsigned flags, uint64_t pgoff);
 	/* Submit by write(2) (newer idxd kernels); returns bytes taken. */
 	int64_t (*write)(struct sva_file *f, struct sva_thread *t, uint64_t va, uint64_t len);
-	/* Last reference gone (close, or process exit). */
-	void (*release)(struct sva_file *f, struct sva_proc *p);
+	/*
+	 * Last reference gone: the last descriptor closed and the last
+	 * mapping of the file unmapped, whichever came last (by close,
+	 * munmap or exit).  Runs exactly once, in no particular process.
+	 */
+	void (*release)(struct sva_file *f);
 };
 
+/*
+ * An open file.  Its references: one per descriptor that refers to it
+ * (fork shares them), one per VMA that maps it (vm_file).
+ */
 struct sva_file {
 	const struct sva_file_ops *ops;
 	void *private_data;
@@ -157,6 +165,9 @@ struct sva_thread *sva_thread_current(struct sva_kernel *k);
 /* Install the file at the lowest free descriptor; returns it or -EMFILE. */
 int sva_fd_install(struct sva_proc *p, struct sva_file *f);
 struct sva_file *sva_fd_get(struct sva_proc *p, int fd);
+/* Take / drop a reference to an open file (get_file / fput); the last put releases it. */
+void sva_file_get(struct sva_file *f);
+void sva_fput(struct sva_file *f);
 
 /* The mm's PASID, allocated on first request (iommu_sva's mm_get_pasid). */
 int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid);

@@ -102,7 +102,7 @@ static void test_default_run_tells_the_whole_story(void **state)
 		"partial completion", "page request PASID", "response Success",
 		"IOTLB + device-TLB invalidation and wait done",
 		"SIGSEGV (#GP in enqcmd: IA32_PASID not valid)",
-		"exiting: abort and drain PASID",
+		"exiting (release): PASID entries cleared", "released: drain PASID",
 		"torn down (mmdrop): PASID", "ATS translations", "Latency", "p99",
 		"Work queues", "batches",
 	};
