@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "scenario.h"
+#include "textfile.h"
 
 struct pctx {
 	char *err;
@@ -687,34 +688,14 @@ parsed:
 
 int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf, dir[512];
+	char *buf, dir[512], why[160];
 	const char *slash;
-	long n;
 	int r;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (64 << 20) || fseek(f, 0, SEEK_SET)) {
-		snprintf(err, errlen, "%s: not a readable file of at most 64 MiB", path);
-		fclose(f);
-		return -EINVAL;
-	}
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(err, errlen, "%s: read error", path);
-		free(buf);
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (strlen(buf) != (size_t)n) {
-		snprintf(err, errlen, "%s: contains a NUL byte: not a JSON text file", path);
-		free(buf);
-		return -EINVAL;
+	r = sva_read_text_file(path, SVA_SCENARIO_MAX, "a scenario", &buf, why, sizeof(why));
+	if (r) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return r;
 	}
 	slash = strrchr(path, '/');
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0, path);
