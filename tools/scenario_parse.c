@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "json_strict.h"
 #include "scenario.h"
 #include "textfile.h"
 
@@ -137,18 +138,21 @@ static const char *allowed[] = {
 	[ST_ENQCMD] = "wq",
 };
 
+/* Whether @key is one of the space-separated words of the step's list, exactly. */
 static bool key_allowed(enum step_kind k, const char *key)
 {
-	const char *list = allowed[k];
 	size_t n = strlen(key);
 
 	if (!strcmp(key, "do") || !strcmp(key, "comment"))
 		return true;
-	if (n == 0)
-		return false;	/* "" would match everywhere (and never advance) */
-	for (const char *p = list; (p = strstr(p, key)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+	for (const char *p = allowed[k]; *p; ) {
+		size_t w = strcspn(p, " ");
+
+		if (w == n && !memcmp(p, key, n))
 			return true;
+		p += w;
+		p += *p == ' ';
+	}
 	return false;
 }
 
@@ -449,12 +453,12 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 	if (json_object_object_get_ex(root, "name", &v)) {
 		if (!json_object_is_type(v, json_type_string))
 			return fail(c, "$.name", "expected a string");
-		snprintf(s->name, sizeof(s->name), "%s", json_object_get_string(v));
+		sva_utf8_copy(s->name, sizeof(s->name), json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(root, "description", &v)) {
 		if (!json_object_is_type(v, json_type_string))
 			return fail(c, "$.description", "expected a string");
-		snprintf(s->description, sizeof(s->description), "%s", json_object_get_string(v));
+		sva_utf8_copy(s->description, sizeof(s->description), json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(root, "seed", &v)) {
 		r = get_u64(c, v, "$.seed", 0, INT64_MAX, &s->seed);
@@ -610,12 +614,13 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 		return fail(c, "$", "missing \"processes\": the programs to run");
 	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
 		return fail(c, "$.processes", "expected a non-empty list of processes");
-	s->nprocs = (unsigned)json_object_array_length(v);
-	if (s->nprocs > 1024)
+	if (json_object_array_length(v) > 1024)
 		return fail(c, "$.processes", "at most 1024 processes");
-	s->procs = calloc(s->nprocs, sizeof(*s->procs));
+	/* The count only with its array: scenario_free() walks what it says. */
+	s->procs = calloc(json_object_array_length(v), sizeof(*s->procs));
 	if (!s->procs)
 		return -ENOMEM;
+	s->nprocs = (unsigned)json_object_array_length(v);
 	for (unsigned i = 0; i < s->nprocs; i++) {
 		char sub[64];
 
@@ -627,53 +632,94 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 	return 0;
 }
 
+/* "origin:line:column: not valid JSON: reason" for byte @off of @text. */
+static int not_json(const char *text, size_t off, const char *origin, const char *why, char *err,
+		    size_t errlen)
+{
+	size_t line = 1, col = 1;
+
+	for (size_t i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	snprintf(err, errlen, "%s:%zu:%zu: not valid JSON: %s", origin, line, col, why);
+	return -EINVAL;
+}
+
+/*
+ * json-c in strict mode, then the strict pass (json_strict.h) for what
+ * json-c accepts and RFC 8259 or a scenario does not: json-c's messages
+ * for what both refuse, so they stay the same.
+ */
+static int parse_json(const char *text, const char *origin, json_object **out, char *err,
+		      size_t errlen)
+{
+	struct json_strict_error je;
+	struct json_tokener *tok;
+	json_object *root;
+	size_t len = strlen(text), off;
+	int r = sva_json_strict_check(text, len, &je);
+
+	if (r == -ENOMEM)
+		return r;
+	if (r && !je.syntax) {
+		snprintf(err, errlen, "%s: %s: %s", origin, je.path, je.msg);
+		return r;
+	}
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	off = (size_t)tok->char_offset;
+	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
+		enum json_tokener_error jerr = json_tokener_get_error(tok);
+
+		json_object_put(root);
+		json_tokener_free(tok);
+		return not_json(text, off, origin, jerr == json_tokener_continue ?
+				"unexpected end of file" : json_tokener_error_desc(jerr), err, errlen);
+	}
+	json_tokener_free(tok);
+	/* A complete value followed by more text is also malformed. */
+	off += strspn(text + off, " \t\r\n");
+	if (text[off]) {
+		json_object_put(root);
+		return not_json(text, off, origin, "unexpected text after the scenario", err, errlen);
+	}
+	if (r) {
+		json_object_put(root);
+		return not_json(text, je.offset, origin, je.msg, err, errlen);
+	}
+	*out = root;
+	return 0;
+}
+
 int scenario_parse(const char *text, const char *origin, const char *base_dir,
 		   struct scenario **out, char *err, size_t errlen)
 {
 	struct pctx c = { .err = err, .errlen = errlen, .origin = origin, .base_dir = base_dir ? base_dir : "" };
-	struct json_tokener *tok = json_tokener_new();
 	struct scenario *s;
-	json_object *root;
+	json_object *root = NULL;
 	int r;
 
-	if (!tok)
-		return -ENOMEM;
-	root = json_tokener_parse_ex(tok, text, (int)strlen(text));
-	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
-	    tok->char_offset < (int)strlen(text)) {
-		size_t off = (size_t)tok->char_offset, line = 1, col = 1;
-		enum json_tokener_error je = json_tokener_get_error(tok);
-
-		for (size_t i = 0; i < off && text[i]; i++) {
-			if (text[i] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
-		/* A complete value followed by more text is also malformed. */
-		while (root && text[off] && (text[off] == ' ' || text[off] == '\n' || text[off] == '\t' ||
-					      text[off] == '\r'))
-			off++;
-		if (root && !text[off]) {
-			goto parsed;
-		}
-		snprintf(err, errlen, "%s:%zu:%zu: not valid JSON: %s", origin, line, col,
-			 je == json_tokener_continue ? "unexpected end of file" :
-			 root ? "unexpected text after the scenario" : json_tokener_error_desc(je));
-		json_object_put(root);
-		json_tokener_free(tok);
-		return -EINVAL;
+	r = parse_json(text, origin, &root, err, errlen);
+	if (r) {
+		if (r == -ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", origin);
+		return r;
 	}
-parsed:
-	json_tokener_free(tok);
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		json_object_put(root);
+		snprintf(err, errlen, "%s: out of memory", origin);
 		return -ENOMEM;
 	}
-	snprintf(s->name, sizeof(s->name), "%s", origin);
+	sva_utf8_copy(s->name, sizeof(s->name), origin);
 	r = parse_top(&c, root, s);
 	json_object_put(root);
 	if (r) {
