@@ -357,79 +357,50 @@ static int push(struct scan *s, bool array)
 	return 0;
 }
 
-static int object(struct scan *s)
+/* An object or an array, from its opening bracket to past its closing one. */
+static int container(struct scan *s, bool array)
 {
+	char end = array ? ']' : '}';
 	struct frame *f;
 	int r;
 
-	if ((r = push(s, false)))
+	if ((r = push(s, array)))
 		return r;
 	f = &s->f[s->depth - 1];
 	ws(s);
-	if (peek(s) == '}') {
-		s->i++;
-		s->depth--;
-		return 0;
-	}
-	for (;;) {
-		size_t k;
+	for (bool first = true;; first = false) {
+		if (first && peek(s) == end)
+			break;
+		if (!array) {
+			size_t k;
 
-		ws(s);
-		if (peek(s) != '"')
-			return syntax(s, s->i, "a key (a string in double quotes) expected");
-		k = s->i + 1;
-		f->key = SIZE_MAX;
-		if ((r = string(s)) || (r = add_key(s, k, s->i - 1 - k)))
-			return r;
-		f->key = k;
-		f->keylen = s->i - 1 - k;
-		ws(s);
-		if (peek(s) != ':')
-			return syntax(s, s->i, "':' expected after a key");
-		s->i++;
+			ws(s);
+			if (peek(s) != '"')
+				return syntax(s, s->i, "a key (a string in double quotes) expected");
+			k = s->i + 1;
+			f->key = SIZE_MAX;
+			if ((r = string(s)) || (r = add_key(s, k, s->i - 1 - k)))
+				return r;
+			f->key = k;
+			f->keylen = s->i - 1 - k;
+			ws(s);
+			if (peek(s) != ':')
+				return syntax(s, s->i, "':' expected after a key");
+			s->i++;
+		}
 		if ((r = value(s)))
 			return r;
 		ws(s);
-		if (peek(s) == ',') {
-			s->i++;
-			continue;
-		}
-		if (peek(s) != '}')
-			return syntax(s, s->i, "',' or '}' expected");
+		if (peek(s) != ',')
+			break;
 		s->i++;
-		s->depth--;
-		return 0;
+		f->index++;
 	}
-}
-
-static int array(struct scan *s)
-{
-	struct frame *f;
-	int r;
-
-	if ((r = push(s, true)))
-		return r;
-	f = &s->f[s->depth - 1];
-	ws(s);
-	if (peek(s) == ']') {
-		s->i++;
-		s->depth--;
-		return 0;
-	}
-	for (;; f->index++) {
-		if ((r = value(s)))
-			return r;
-		ws(s);
-		if (peek(s) == ',') {
-			s->i++;
-			continue;
-		}
-		if (peek(s) != ']')
-			return syntax(s, s->i, "',' or ']' expected");
-		s->i++;
-		s->depth--;
-		return 0;
-	}
+	if (peek(s) != end)
+		return syntax(s, s->i, array ? "',' or ']' expected" : "',' or '}' expected");
+	s->i++;
+	s->depth--;
+	return 0;
 }
 
 static bool digit(const struct scan *s)
@@ -521,8 +492,8 @@ static int value(struct scan *s)
 	ws(s);
 	switch (peek(s)) {
 	case -1: return syntax(s, s->i, "unexpected end of file");
-	case '{': return object(s);
-	case '[': return array(s);
+	case '{': return container(s, false);
+	case '[': return container(s, true);
 	case '"': return string(s);
 	case 't': return literal(s, "true");
 	case 'f': return literal(s, "false");
