@@ -22,6 +22,7 @@
 
 #include "os/idxd_config.h"
 #include "os/idxd_config_internal.h"
+#include "json_strict.h"
 #include "textfile.h"
 
 struct pctx {
@@ -177,6 +178,11 @@ static int get_str(struct pctx *p, const char *path, const char *key,
 		return perr(p, -EINVAL, "%s: %s must be a string, not %s %s", path, key,
 			    article(o), jtype(o));
 	*out = json_object_get_string(o);
+	/* Names go back out in JSON (show --json, reports): no cut-off or broken text. */
+	if (strlen(*out) != (size_t)json_object_get_string_len(o))
+		return perr(p, -EINVAL, "%s: %s must not contain \\u0000", path, key);
+	if (!sva_utf8_valid(*out, strlen(*out)))
+		return perr(p, -EINVAL, "%s: %s is not valid UTF-8", path, key);
 	return 0;
 }
 
