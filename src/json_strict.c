@@ -41,6 +41,7 @@ struct scan {
 	char *dec[2];		/* decoded keys, for comparison */
 	size_t deccap[2];
 	struct json_strict_error *e;
+	struct json_split *split;
 };
 
 static int syntax(struct scan *s, size_t off, const char *msg)
@@ -487,9 +488,21 @@ static int literal(struct scan *s, const char *w)
 	return 0;
 }
 
-static int value(struct scan *s)
+/* 1: the value about to be read is the split array; 2: one of its elements; else 0. */
+static int split_level(const struct scan *s)
 {
-	ws(s);
+	const struct frame *f = s->f;
+
+	if (!s->split || !s->depth || f[0].array || f[0].key == SIZE_MAX ||
+	    f[0].keylen != strlen(s->split->key) || memcmp(s->t + f[0].key, s->split->key, f[0].keylen))
+		return 0;
+	if (s->depth == 1)
+		return peek(s) == '[';
+	return s->depth == 2 && f[1].array ? 2 : 0;
+}
+
+static int value_at(struct scan *s)
+{
 	switch (peek(s)) {
 	case -1: return syntax(s, s->i, "unexpected end of file");
 	case '{': return container(s, false);
@@ -507,9 +520,40 @@ static int value(struct scan *s)
 	}
 }
 
-int sva_json_strict_check(const char *text, size_t len, struct json_strict_error *e)
+static int value(struct scan *s)
 {
-	struct scan s = { .t = text, .n = len, .e = e };
+	struct json_split *sp = s->split;
+	size_t start;
+	int level, r;
+
+	ws(s);
+	start = s->i;
+	level = split_level(s);
+	r = value_at(s);
+	if (r || !level)
+		return r;
+	if (level == 1) {
+		sp->found = true;
+		sp->whole = (struct json_span){ start, s->i - start };
+		return 0;
+	}
+	if (sp->n == sp->cap) {
+		size_t cap = sp->cap ? 2 * sp->cap : 64;
+		struct json_span *ne = realloc(sp->elems, cap * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		sp->elems = ne;
+		sp->cap = cap;
+	}
+	sp->elems[sp->n++] = (struct json_span){ start, s->i - start };
+	return 0;
+}
+
+int sva_json_strict_check(const char *text, size_t len, struct json_strict_error *e,
+			  struct json_split *split)
+{
+	struct scan s = { .t = text, .n = len, .e = e, .split = split };
 	int r;
 
 	memset(e, 0, sizeof(*e));

@@ -20,8 +20,25 @@ struct json_strict_error {
 	char msg[160];
 };
 
-/* 0, or -EINVAL with @e filled in, or -ENOMEM. */
-int sva_json_strict_check(const char *text, size_t len, struct json_strict_error *e);
+struct json_span {
+	size_t off, len;
+};
+
+/*
+ * Where the elements of one big array are, so that a reader can hand them
+ * to json-c one at a time instead of building one tree of the whole file.
+ */
+struct json_split {
+	const char *key;		/* in: a member of the top-level object */
+	bool found;			/* out: it is there and is an array */
+	struct json_span whole;		/* out: the array, brackets included */
+	struct json_span *elems;	/* out: its elements (free() it) */
+	size_t n, cap;
+};
+
+/* 0, or -EINVAL with @e filled in, or -ENOMEM.  @split may be NULL. */
+int sva_json_strict_check(const char *text, size_t len, struct json_strict_error *e,
+			  struct json_split *split);
 
 /* Whether @s[0..len) is well-formed UTF-8 (no overlong forms, surrogates or > U+10FFFF). */
 bool sva_utf8_valid(const char *s, size_t len);
