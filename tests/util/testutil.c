@@ -74,18 +74,15 @@ const char *tu_sva_bin(void)
 	return b;
 }
 
-int tu_sva(const char *args, char **out, bool merge)
+int tu_shell(const char *cmd, char **out)
 {
-	char cmd[8192];
 	size_t len = 0, cap = 1 << 16;
 	char *buf = malloc(cap);
 	FILE *p;
 	size_t r;
-	int st, n;
+	int st;
 
 	assert_non_null(buf);
-	n = snprintf(cmd, sizeof(cmd), "'%s' %s%s", tu_sva_bin(), args, merge ? " 2>&1" : " 2>/dev/null");
-	assert_true(n > 0 && (size_t)n < sizeof(cmd));
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	while ((r = fread(buf + len, 1, cap - len - 1, p)) > 0) {
@@ -99,4 +96,14 @@ int tu_sva(const char *args, char **out, bool merge)
 	st = pclose(p);
 	*out = buf;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+int tu_sva(const char *args, char **out, bool merge)
+{
+	char cmd[8192];
+	int n;
+
+	n = snprintf(cmd, sizeof(cmd), "'%s' %s%s", tu_sva_bin(), args, merge ? " 2>&1" : " 2>/dev/null");
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	return tu_shell(cmd, out);
 }
