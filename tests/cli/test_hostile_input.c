@@ -431,6 +431,24 @@ static void test_verify_after_a_wrap(void **state)
 			     "{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"memmove\",\"src\":\"d\",\"dst\":\"d\",\"size\":1000,"
 			     "\"count\":40,\"verify\":true}"));
 	expect("run --quiet s.json", 0, "");
+	/* And a real difference still counts: another thread fills the same bytes with another pattern. */
+	put_s("s.json", "{\"processes\":[{\"name\":\"a\",\"main\":["
+	      "{\"do\":\"mmap\",\"as\":\"d\",\"size\":4096},{\"do\":\"touch\",\"buf\":\"d\",\"write\":true},"
+	      "{\"do\":\"open\",\"wq\":\"wq0.0\",\"as\":\"q\"},{\"do\":\"thread\",\"run\":\"w\"},"
+	      "{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"fill\",\"dst\":\"d\",\"size\":4096,\"count\":200,"
+	      "\"pattern\":1,\"verify\":true},{\"do\":\"join\"}],"
+	      "\"threads\":{\"w\":[{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"fill\",\"dst\":\"d\",\"size\":4096,"
+	      "\"count\":200,\"pattern\":2}]}}]}");
+	{
+		char *o;
+		int st = sh(&o, "run --quiet s.json");
+
+		if (st != 1 || !strstr(o, "(a): destination bytes differ from the expected result")) {
+			failures++;
+			print_message("FAIL: a fill overwritten by another thread: exit %d\n%s\n", st, o);
+		}
+		free(o);
+	}
 	done();
 }
 
