@@ -74,6 +74,16 @@ const char *tu_sva_bin(void)
 	return b;
 }
 
+int tu_sva(const char *args, char **out, bool merge)
+{
+	char cmd[8192];
+	int n;
+
+	n = snprintf(cmd, sizeof(cmd), "'%s' %s%s", tu_sva_bin(), args, merge ? " 2>&1" : " 2>/dev/null");
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	return tu_shell(cmd, out);
+}
+
 int tu_shell(const char *cmd, char **out)
 {
 	size_t len = 0, cap = 1 << 16;
@@ -96,14 +106,4 @@ int tu_shell(const char *cmd, char **out)
 	st = pclose(p);
 	*out = buf;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-int tu_sva(const char *args, char **out, bool merge)
-{
-	char cmd[8192];
-	int n;
-
-	n = snprintf(cmd, sizeof(cmd), "'%s' %s%s", tu_sva_bin(), args, merge ? " 2>&1" : " 2>/dev/null");
-	assert_true(n > 0 && (size_t)n < sizeof(cmd));
-	return tu_shell(cmd, out);
 }
