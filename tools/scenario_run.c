@@ -156,16 +156,24 @@ static struct pvar *var(struct pstate *ps, const struct step *st, const char *na
 
 static struct pvar *new_var(struct pstate *ps, const struct step *st, const char *name)
 {
-	for (unsigned i = 0; i < ps->nvars; i++)
+	struct pvar *v = NULL;
+
+	for (unsigned i = 0; i < ps->nvars; i++) {
 		if (!strcmp(ps->vars[i].name, name))
 			return &ps->vars[i];	/* redefinition replaces */
-	if (ps->nvars == MAX_VARS) {
-		step_error(ps, st, "more than %d names in one process", MAX_VARS);
-		return NULL;
+		if (!v && !ps->vars[i].name[0])
+			v = &ps->vars[i];	/* forgotten by close: free again */
 	}
-	memset(&ps->vars[ps->nvars], 0, sizeof(ps->vars[0]));
-	snprintf(ps->vars[ps->nvars].name, SCN_NAME, "%s", name);
-	return &ps->vars[ps->nvars++];
+	if (!v) {
+		if (ps->nvars == MAX_VARS) {
+			step_error(ps, st, "more than %d names in one process", MAX_VARS);
+			return NULL;
+		}
+		v = &ps->vars[ps->nvars++];
+	}
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, SCN_NAME, "%s", name);
+	return v;
 }
 
 static bool range_ok(struct pstate *ps, const struct step *st, const struct pvar *v,
@@ -223,6 +231,10 @@ struct unit {
 	uint32_t size;
 	bool batch;
 	unsigned nsub;
+	/* For verify: the descriptor's index in the step, its buffers, and how many
+	 * descriptors either side of it may have been in flight with it. */
+	uint64_t idx, window;
+	const struct pvar *sbuf, *dbuf;
 };
 
 static void fill_desc(struct dsa_hw_desc *d, const struct step *st, uint64_t src, uint64_t dst,
@@ -295,22 +307,69 @@ static int push(struct tstate *ts, const struct step *st, const struct pvar *wq,
 	return r;
 }
 
-static bool verify_range(uint64_t src, uint64_t dst, uint64_t size, const struct step *st)
+/* Where descriptor @i of a step reads or writes in @b: the walk of docs/scenarios.md. */
+static uint64_t walk(const struct pvar *b, const struct step *st, uint64_t i)
 {
-	uint8_t a[4096], b[4096];
+	return b ? b->addr + (i * st->size) % (b->size - st->size + 1) : 0;
+}
 
-	for (uint64_t off = 0; off < size; off += sizeof(a)) {
-		uint64_t n = size - off < sizeof(a) ? size - off : sizeof(a);
+/*
+ * What descriptor @k of the step leaves in bytes [a, a+n) of its destination
+ * (which it covers): the pattern, or its source (a different buffer, or the
+ * same place of the same one, so not changed by the step).
+ */
+static bool expected(const struct step *st, const struct unit *u, uint64_t k, uint64_t a, uint64_t n,
+		     uint8_t *out)
+{
+	uint64_t d = walk(u->dbuf, st, k);
 
-		if (sva_load(dst + off, b, n))
+	if (st->op == OP_FILL) {
+		for (uint64_t i = 0; i < n; i++)
+			out[i] = (uint8_t)(st->pattern >> (8 * ((a - d + i) % 8)));
+		return true;
+	}
+	return !sva_load(walk(u->sbuf, st, k) + (a - d), out, n);
+}
+
+/*
+ * After a wrap, descriptors in flight with this one may write the same
+ * bytes, in either order: each byte must hold what this descriptor or one
+ * of those writes there, nothing else.
+ */
+static bool verify_unit(const struct step *st, const struct unit *u)
+{
+	uint64_t first = u->idx > u->window ? u->idx - u->window : 0;
+	uint64_t end = u->idx + u->window + 1 < st->count ? u->idx + u->window + 1 : st->count;
+	uint8_t have[4096], want[4096], alt[4096];
+	bool bad[4096];
+
+	for (uint64_t off = 0; off < u->size; off += sizeof(have)) {
+		uint64_t n = u->size - off < sizeof(have) ? u->size - off : sizeof(have);
+		uint64_t a = u->dst + off, nbad = 0;
+
+		if (sva_load(a, have, n))
 			return false;
 		if (st->op == OP_FILL) {
 			for (uint64_t i = 0; i < n; i++)
-				if (b[i] != (uint8_t)(st->pattern >> (8 * ((off + i) % 8))))
-					return false;
-			continue;
+				want[i] = (uint8_t)(st->pattern >> (8 * ((a - walk(u->dbuf, st, u->idx) + i) % 8)));
+		} else if (sva_load(u->src + off, want, n)) {
+			return false;
 		}
-		if (sva_load(src + off, a, n) || memcmp(a, b, n))
+		for (uint64_t i = 0; i < n; i++)
+			nbad += bad[i] = have[i] != want[i];
+		for (uint64_t k = first; nbad && k < end; k++) {
+			uint64_t d = walk(u->dbuf, st, k);
+			uint64_t lo = d > a ? d : a, hi = d + st->size < a + n ? d + st->size : a + n;
+
+			if (k == u->idx || lo >= hi || !expected(st, u, k, lo, hi - lo, alt))
+				continue;
+			for (uint64_t x = lo; x < hi; x++)
+				if (bad[x - a] && have[x - a] == alt[x - lo]) {
+					bad[x - a] = false;
+					nbad--;
+				}
+		}
+		if (nbad)
 			return false;
 	}
 	return true;
@@ -360,7 +419,7 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 		case DSA_COMP_SUCCESS:
 		case DSA_COMP_SUCCESS_PRED:
 			if (st->verify && !u->batch && (st->op == OP_MEMMOVE || st->op == OP_FILL) &&
-			    !verify_range(u->src, u->dst, u->size, st)) {
+			    !verify_unit(st, u)) {
 				rec->verify_fail++;
 				res->verify_fail++;
 				step_error(ps, st, "destination bytes differ from the expected result");
@@ -464,8 +523,7 @@ static void do_submit(struct tstate *ts, const struct step *st)
 			for (unsigned j = 0; j < k; j++) {
 				uint64_t i = idx + j;
 
-				fill_desc(&d, st, src ? src->addr + (i * st->size) % (src->size - st->size + 1) : 0,
-					  dst ? dst->addr + (i * st->size) % (dst->size - st->size + 1) : 0, 0, false);
+				fill_desc(&d, st, walk(src, st, i), walk(dst, st, i), 0, false);
 				if (sva_store(list + 64ull * j, &d, sizeof(d)))
 					return;
 			}
@@ -476,8 +534,12 @@ static void do_submit(struct tstate *ts, const struct step *st)
 			d.desc_count = k;
 			d.completion_addr = u->cr;
 		} else {
-			u->src = src ? src->addr + (idx * st->size) % (src->size - st->size + 1) : 0;
-			u->dst = dst ? dst->addr + (idx * st->size) % (dst->size - st->size + 1) : 0;
+			u->src = walk(src, st, idx);
+			u->dst = walk(dst, st, idx);
+			u->idx = idx;
+			u->window = (uint64_t)max_units * per;
+			u->sbuf = src;
+			u->dbuf = dst;
 			u->size = (uint32_t)st->size;
 			fill_desc(&d, st, u->src, u->dst, u->cr, true);
 		}

@@ -33,7 +33,7 @@ static void test_bad_usage_exits_2_with_a_message(void **state)
 	static const struct { const char *args, *msg; } cases[] = {
 		{ "", "usage: sva" },
 		{ "frobnicate", "'frobnicate' is not a command" },
-		{ "run --seed abc", "--seed: 'abc' is not an unsigned 64-bit number" },
+		{ "run --seed abc", "--seed: 'abc' is not a seed (0 to 9223372036854775807, decimal or 0x hex)" },
 		{ "run --seed -1", "--seed: '-1'" },
 		{ "run --trace /nonexistent-dir/t.json", "cannot write '/nonexistent-dir/t.json'" },
 		{ "run --bogus", "usage: sva run" },

@@ -79,15 +79,22 @@ const char *tu_sva_bin(void)
 int tu_sva(const char *args, char **out, bool merge)
 {
 	char cmd[8192];
+	int n;
+
+	n = snprintf(cmd, sizeof(cmd), "'%s' %s%s", tu_sva_bin(), args, merge ? " 2>&1" : " 2>/dev/null");
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	return tu_shell(cmd, out);
+}
+
+int tu_shell(const char *cmd, char **out)
+{
 	size_t len = 0, cap = 1 << 16;
 	char *buf = malloc(cap);
 	FILE *p;
 	size_t r;
-	int st, n;
+	int st;
 
 	assert_non_null(buf);
-	n = snprintf(cmd, sizeof(cmd), "'%s' %s%s", tu_sva_bin(), args, merge ? " 2>&1" : " 2>/dev/null");
-	assert_true(n > 0 && (size_t)n < sizeof(cmd));
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	while ((r = fread(buf + len, 1, cap - len - 1, p)) > 0) {

@@ -25,6 +25,9 @@ uint64_t tu_seed(uint64_t def);
 /* The sva binary under test: $SVA_SVA_BIN, which ctest sets (fails the test otherwise). */
 const char *tu_sva_bin(void);
 
+/* Run @cmd through the shell; its stdout into *out (malloc'd).  The exit status, 128 if none. */
+int tu_shell(const char *cmd, char **out);
+
 /*
  * Run `sva ARGS` through the shell (ARGS as is).  Its stdout, and its
  * stderr too when @merge (else discarded), goes into *out (malloc'd,
