@@ -95,6 +95,15 @@ struct sva_sim_counts {
 };
 void sva_sim_counts(const struct sva_sim *sim, struct sva_sim_counts *out);
 
+/*
+ * The host ran out of memory where the run cannot go on coherently (a
+ * queue or table the model must keep whole): one line on stderr,
+ * "sva: out of host memory (@what)", and exit status 1 - never a bare
+ * abort.  Where a failed allocation has a meaning in the model (fork,
+ * mmap, a frame), callers return -ENOMEM instead.
+ */
+_Noreturn void sva_out_of_memory(const char *what);
+
 /* ---- randomness ---------------------------------------------------- */
 
 /* xoshiro256** owned by the simulation; never use rand(3) in sva. */

@@ -115,6 +115,7 @@ void sva_kernel_fini(struct sva_kernel *k)
 	free(k->swap.refs);
 	sva_pasid_space_fini(&k->pasids);
 	sva_frames_fini(&k->frames);
+	sva_check_fini(k);
 }
 
 /* ---- swap ------------------------------------------------------------------ */

@@ -170,7 +170,7 @@ static void gather_add(struct gather *g, uint64_t pa)
 
 		/* Losing track of a frame would leak it; better stop loudly. */
 		if (!np)
-			abort();
+			sva_out_of_memory("the frames of an invalidated range");
 		g->pa = np;
 		g->cap = ncap;
 	}

@@ -129,6 +129,13 @@ void sva_sim_stop(struct sva_sim *sim)
 	sim->stop = true;
 }
 
+_Noreturn void sva_out_of_memory(const char *what)
+{
+	fprintf(stderr, "sva: out of host memory (%s)\n", what);
+	fflush(stderr);
+	exit(1);
+}
+
 sva_time_t sva_now(const struct sva_sim *sim)
 {
 	return sim->now;
