@@ -86,7 +86,9 @@ struct pstate {
 	struct pvar vars[MAX_VARS];
 	unsigned nvars;
 	unsigned rec;			/* index in run->res->recs */
-	unsigned live_threads;
+	/* Threads started and not yet joined (the array is run-owned). */
+	int *tids;
+	unsigned ntids, captids;
 	int last_child;
 };
 
@@ -500,7 +502,6 @@ static void thread_entry(void *arg)
 	struct tstate *ts = arg;
 
 	run_list(ts);
-	ts->ps->live_threads--;
 	sva_thread_exit_self(0);
 }
 
@@ -510,6 +511,52 @@ static const struct steplist *find_list(const struct scn_proc *sp, const char *n
 		if (!strcmp(sp->lists[i].name, name))
 			return &sp->lists[i];
 	return NULL;
+}
+
+static bool remember_tid(struct pstate *ps, int tid)
+{
+	if (ps->ntids == ps->captids) {
+		unsigned n = ps->captids ? 2 * ps->captids : 16;
+		int *nt = run_alloc(ps->run, n * sizeof(*nt));	/* the old array stays owned */
+
+		if (!nt)
+			return false;
+		if (ps->ntids)
+			memcpy(nt, ps->tids, ps->ntids * sizeof(*nt));
+		ps->tids = nt;
+		ps->captids = n;
+	}
+	ps->tids[ps->ntids++] = tid;
+	return true;
+}
+
+/*
+ * Every thread this process started has finished: join them, newest first,
+ * asleep on each one's end - so the step ends the instant the last one
+ * does.  The caller (a thread may join too) does not wait for itself, and
+ * a thread another joiner took first (-ESRCH) has ended as well.
+ */
+static void join_threads(struct pstate *ps)
+{
+	int me = sva_gettid();
+	unsigned self_seen = 0;
+
+	while (ps->ntids > self_seen) {
+		int tid = ps->tids[ps->ntids - 1 - self_seen];
+
+		if (tid == me) {
+			self_seen = 1;
+			continue;
+		}
+		(void)sva_thread_join(tid);
+		/* Others may have joined meanwhile: drop this tid wherever it is now. */
+		for (unsigned i = ps->ntids; i-- > 0;)
+			if (ps->tids[i] == tid) {
+				memmove(&ps->tids[i], &ps->tids[i + 1], (ps->ntids - i - 1) * sizeof(int));
+				ps->ntids--;
+				break;
+			}
+	}
 }
 
 static void note_pasid(struct pstate *ps, const char *how)
@@ -621,18 +668,17 @@ static void run_step(struct tstate *ts, const struct step *st)
 				return;
 			nt->ps = ps;
 			nt->list = l;
-			ps->live_threads++;
 			rec_of(ps)->threads++;
-			if (sva_thread_create(thread_entry, nt, st->run) < 0) {
-				ps->live_threads--;
+			r = sva_thread_create(thread_entry, nt, st->run);
+			if (r < 0)
 				step_error(ps, st, "cannot create a thread");
-			}
+			else if (!remember_tid(ps, r))
+				return;
 		}
 		return;
 	}
 	case ST_JOIN:
-		while (ps->live_threads > 0)
-			sva_nanosleep(1000);
+		join_threads(ps);
 		return;
 	case ST_FORK: {
 		struct pstate *cps = run_alloc(ps->run, sizeof(*cps));
@@ -642,7 +688,8 @@ static void run_step(struct tstate *ts, const struct step *st)
 		if (!cps || !cts)
 			return;
 		*cps = *ps;	/* the child sees the same addresses */
-		cps->live_threads = 0;
+		cps->tids = NULL;	/* but none of the threads */
+		cps->ntids = cps->captids = 0;
 		cps->rec = new_record(ps->run, st->run, rec_of(ps)->pid);
 		cts->ps = cps;
 		cts->list = find_list(ps->sp, st->run);
@@ -741,8 +788,7 @@ static void proc_main(void *arg)
 	if (ps->sp->start)
 		sva_nanosleep(ps->sp->start);
 	run_list(&ts);
-	while (ps->live_threads > 0)	/* a process ends with its last thread */
-		sva_nanosleep(1000);
+	join_threads(ps);	/* a process ends with its last thread */
 }
 
 /* The fault plan's device reset, from a kernel task at its time. */

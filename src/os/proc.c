@@ -166,6 +166,7 @@ static struct sva_thread *thread_new(struct sva_proc *p, sva_guest_fn fn, void *
 	t->xsave_pasid = 0;
 	t->pasid_activated = false;
 	sva_waitq_init(&t->sig_wq);
+	sva_waitq_init(&t->exit_wq);
 	snprintf(t->name, sizeof(t->name), "%s", name ? name : p->name);
 	snprintf(track, sizeof(track), "%s/%llu", t->name, (unsigned long long)t->tid);
 	t->track = sva_trace_track(k->sim, "threads", track);
@@ -202,6 +203,7 @@ _Noreturn void sva_thread_exit(struct sva_thread *t, int code)
 	p->st.signals += t->st.signals;
 	p->st.switches += t->st.switches;
 	t->task = NULL;
+	sva_wake_all(k->sim, &t->exit_wq);	/* its joiners, at this very instant */
 	if (--p->nr_threads == 0) {
 		if (!p->exit.exited) {
 			p->exit.exited = true;
@@ -321,6 +323,45 @@ int sva_proc_thread_create(struct sva_thread *self, sva_guest_fn fn, void *arg, 
 	struct sva_thread *t = thread_new(self->proc, fn, arg, name);
 
 	return t ? (int)t->tid : -ENOMEM;
+}
+
+static struct sva_thread **thread_slot(struct sva_proc *p, uint64_t tid)
+{
+	struct sva_thread **pp = &p->threads;
+
+	while (*pp && (*pp)->tid != tid)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+int sva_proc_thread_join(struct sva_thread *self, int tid)
+{
+	struct sva_proc *p = self->proc;
+	struct sva_sim *sim = p->k->sim;
+	struct sva_thread *t = tid > 0 ? *thread_slot(p, (uint64_t)tid) : NULL;
+	bool dead;
+
+	if (!t)
+		return -ESRCH;
+	if (t == self)
+		return -EDEADLK;
+	/* Asleep on the thread's end, not polling: woken the instant it exits. */
+	t->joiners++;
+	sva_thread_off_cpu(self);
+	self->intr_wq = &t->exit_wq;
+	while (t->state != SVA_THREAD_DEAD && !p->dying)
+		sva_wait(sim, &t->exit_wq);
+	self->intr_wq = NULL;
+	dead = t->state == SVA_THREAD_DEAD;
+	if (--t->joiners == 0 && dead) {
+		struct sva_thread **pp = thread_slot(p, t->tid);
+
+		assert(*pp == t);
+		*pp = t->next;
+		free(t);
+	}
+	sva_thread_on_cpu(self);
+	return dead ? 0 : -EINTR;
 }
 
 void sva_proc_kill(struct sva_proc *p, int sig, const char *reason)

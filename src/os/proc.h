@@ -58,6 +58,8 @@ struct sva_thread {
 	sva_guest_fn fn;
 	void *arg;
 	struct sva_waitq sig_wq;	/* sleeps wait here */
+	struct sva_waitq exit_wq;	/* sva_thread_join()s of this thread */
+	unsigned joiners;		/* of them, still to look at it; the last one frees it */
 	struct sva_waitq *intr_wq;	/* what an interruptible wait blocks on; a kill wakes it */
 	struct sva_thread_stats st;
 	int last_fault;			/* result of the last #PF's mm fault */
@@ -150,6 +152,12 @@ void sva_proc_stats(const struct sva_proc *p, struct sva_thread_stats *out);
 /* fork() and clone() for the guest API; pid / tid or a negative errno. */
 int sva_proc_fork(struct sva_thread *parent, sva_guest_fn fn, void *arg);
 int sva_proc_thread_create(struct sva_thread *self, sva_guest_fn fn, void *arg, const char *name);
+/*
+ * pthread_join() for the guest API: wait until thread @tid of the caller's
+ * process has ended, then forget it.  0; -ESRCH (no such thread, or
+ * already joined), -EDEADLK (itself), -EINTR (the process is being killed).
+ */
+int sva_proc_thread_join(struct sva_thread *self, int tid);
 
 /* The thread running in the calling task, or NULL. */
 struct sva_thread *sva_thread_current(struct sva_kernel *k);
