@@ -809,13 +809,29 @@ static void halt_fault(void *arg)
 	sva_dsa_inject_halt(run->k->idxds->dsa);
 }
 
+/*
+ * Where the next slice of the run ends: @slice from now, or - when nothing
+ * happens before then - at the next event, so an idle stretch costs one
+ * slice however long it is (but never jumps far past the time limit).
+ */
+static sva_time_t slice_end(const struct sva_sim *sim, sva_time_t slice, sva_time_t limit)
+{
+	sva_time_t end = sva_now(sim) + slice, next = sva_sim_next_event(sim);
+
+	if (next == SVA_TIME_NEVER || next <= end)
+		return end;
+	if (next <= limit)
+		return next;
+	return limit + 1 > end ? limit + 1 : end;
+}
+
 int scenario_run(const struct scenario *s, struct sva_system *sys, const struct run_opts *o,
 		 struct run_result *res)
 {
 	struct run run = { .s = s, .sys = sys, .k = sva_system_kernel(sys), .res = res };
 	struct pstate *ps = calloc(s->nprocs, sizeof(*ps));
 	struct sva_sim *sim = sva_system_sim(sys);
-	sva_time_t slice = 100 * SVA_USEC;
+	sva_time_t slice = 100 * SVA_USEC, limit = s->time_limit ? s->time_limit : 10 * SVA_SEC;
 	int r = 0;
 
 	if (!ps)
@@ -844,9 +860,12 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 			goto out;
 		}
 	}
-	/* In slices, so a long run can show progress. */
+	/*
+	 * In slices, so a long run can show progress; an idle stretch (every
+	 * thread asleep) is one slice, whatever its length.
+	 */
 	for (;;) {
-		r = sva_sim_run_until(sim, sva_now(sim) + slice);
+		r = sva_sim_run_until(sim, slice_end(sim, slice, limit));
 		if (!r && sva_sim_idle(sim) && sva_sim_nr_blocked(sim) > 0) {
 			r = -EDEADLK;	/* blocked tasks and nothing left that could wake them */
 			break;
@@ -854,15 +873,13 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 		if (sva_sim_nr_blocked(sim) == 0) {
 			bool live = false;
 
-			for (unsigned i = 0; i < res->nrecs; i++) {
-				struct sva_proc *p = sva_proc_find(run.k, res->recs[i].pid);
-
-				live |= p && p->state == SVA_PROC_ALIVE;
-			}
+			/* Every process is one of the scenario's (or forked by one). */
+			for (struct sva_proc *p = run.k->procs; p && !live; p = p->next)
+				live = p->state == SVA_PROC_ALIVE;
 			if (!live)
 				break;
 		}
-		if (sva_now(sim) > (s->time_limit ? s->time_limit : 10 * SVA_SEC)) {
+		if (sva_now(sim) > limit) {
 			r = -ETIME;
 			break;
 		}

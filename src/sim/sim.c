@@ -162,6 +162,13 @@ bool sva_sim_idle(const struct sva_sim *sim)
 	       (sim->heap.foreground == 0 || sim->heap.v[0]->when == SVA_TIME_NEVER);
 }
 
+sva_time_t sva_sim_next_event(const struct sva_sim *sim)
+{
+	if (sim->ready.n)
+		return sim->now;
+	return sim->heap.n ? sim->heap.v[0]->when : SVA_TIME_NEVER;
+}
+
 unsigned sva_sim_nr_blocked(const struct sva_sim *sim)
 {
 	return sim->nr_blocked;
