@@ -50,6 +50,7 @@ struct run {
 	unsigned nowned, capowned;
 };
 
+/* Host memory for the run's own state; without it the run cannot go on (sva_out_of_memory). */
 static void *run_alloc(struct run *run, size_t size)
 {
 	void *p;
@@ -59,13 +60,14 @@ static void *run_alloc(struct run *run, size_t size)
 		void **no = realloc(run->owned, n * sizeof(*no));
 
 		if (!no)
-			return NULL;
+			sva_out_of_memory("the scenario runner's state");
 		run->owned = no;
 		run->capowned = n;
 	}
 	p = calloc(1, size);
-	if (p)
-		run->owned[run->nowned++] = p;
+	if (!p)
+		sva_out_of_memory("the scenario runner's state");
+	run->owned[run->nowned++] = p;
 	return p;
 }
 
@@ -109,7 +111,7 @@ static unsigned new_record(struct run *run, const char *name, int parent)
 		struct proc_record *nr = realloc(r->recs, n * sizeof(*nr));
 
 		if (!nr)
-			abort();	/* bookkeeping of a run that cannot continue */
+			sva_out_of_memory("the scenario runner's process records");
 		r->recs = nr;
 		r->caprecs = n;
 	}
@@ -513,21 +515,18 @@ static const struct steplist *find_list(const struct scn_proc *sp, const char *n
 	return NULL;
 }
 
-static bool remember_tid(struct pstate *ps, int tid)
+static void remember_tid(struct pstate *ps, int tid)
 {
 	if (ps->ntids == ps->captids) {
 		unsigned n = ps->captids ? 2 * ps->captids : 16;
 		int *nt = run_alloc(ps->run, n * sizeof(*nt));	/* the old array stays owned */
 
-		if (!nt)
-			return false;
 		if (ps->ntids)
 			memcpy(nt, ps->tids, ps->ntids * sizeof(*nt));
 		ps->tids = nt;
 		ps->captids = n;
 	}
 	ps->tids[ps->ntids++] = tid;
-	return true;
 }
 
 /*
@@ -664,16 +663,17 @@ static void run_step(struct tstate *ts, const struct step *st)
 		for (uint64_t i = 0; i < st->count; i++) {
 			struct tstate *nt = run_alloc(ps->run, sizeof(*nt));
 
-			if (!nt)
-				return;
 			nt->ps = ps;
 			nt->list = l;
 			rec_of(ps)->threads++;
 			r = sva_thread_create(thread_entry, nt, st->run);
+			/* The model has no limit on threads: only the host's memory can refuse one. */
+			if (r == -ENOMEM)
+				sva_out_of_memory("a new thread's task and stack");
 			if (r < 0)
-				step_error(ps, st, "cannot create a thread");
-			else if (!remember_tid(ps, r))
-				return;
+				step_error(ps, st, "cannot create a thread: %s", strerror(-r));
+			else
+				remember_tid(ps, r);
 		}
 		return;
 	}
@@ -685,8 +685,6 @@ static void run_step(struct tstate *ts, const struct step *st)
 		struct tstate *cts = run_alloc(ps->run, sizeof(*cts));
 		int pid;
 
-		if (!cps || !cts)
-			return;
 		*cps = *ps;	/* the child sees the same addresses */
 		cps->tids = NULL;	/* but none of the threads */
 		cps->ntids = cps->captids = 0;
@@ -835,26 +833,24 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	int r = 0;
 
 	if (!ps)
-		return -ENOMEM;
+		sva_out_of_memory("the scenario runner's state");
 	memset(res, 0, sizeof(*res));
 	if (run.k->iommu)
 		run.k->iommu->inject_resp_failure = s->iopf_failures;
 	for (struct sva_idxd *d = run.k->idxds; d; d = d->next)
 		sva_dsa_inject_irq_faults(d->dsa, s->irq_lost_every, s->irq_spurious_every);
 	if (s->reset_at && run.k->idxds &&
-	    !sva_task_spawn(sim, "reset-fault", reset_fault, &run, &(struct sva_task_attr){ .detached = true })) {
-		r = -ENOMEM;
-		goto out;
-	}
+	    !sva_task_spawn(sim, "reset-fault", reset_fault, &run, &(struct sva_task_attr){ .detached = true }))
+		sva_out_of_memory("the fault plan's task");
 	if (s->halt_at && run.k->idxds &&
-	    !sva_task_spawn(sim, "halt-fault", halt_fault, &run, &(struct sva_task_attr){ .detached = true })) {
-		r = -ENOMEM;
-		goto out;
-	}
+	    !sva_task_spawn(sim, "halt-fault", halt_fault, &run, &(struct sva_task_attr){ .detached = true }))
+		sva_out_of_memory("the fault plan's task");
 	for (unsigned i = 0; i < s->nprocs; i++) {
 		ps[i] = (struct pstate){ .run = &run, .sp = &s->procs[i] };
 		ps[i].rec = new_record(&run, s->procs[i].name, 0);
 		res->recs[ps[i].rec].pid = sva_system_spawn(sys, s->procs[i].name, proc_main, &ps[i]);
+		if (res->recs[ps[i].rec].pid == -ENOMEM)
+			sva_out_of_memory("a scenario process");
 		if (res->recs[ps[i].rec].pid < 0) {
 			r = res->recs[ps[i].rec].pid;
 			goto out;
