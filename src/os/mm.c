@@ -766,6 +766,9 @@ struct sva_mm *sva_mm_create(struct sva_kernel *k)
 	mm->pasid = SVA_PASID_INVALID;
 	sva_mutex_init(&mm->lock);
 	mm->next = k->mms;
+	mm->prev = NULL;
+	if (k->mms)
+		k->mms->prev = mm;
 	k->mms = mm;
 	sva_check_mm_created(k, mm);
 	return mm;
@@ -948,10 +951,11 @@ void sva_mmdrop(struct sva_mm *mm)
 		sva_counter_inc(k->st.pasid_frees);
 	}
 	sva_frame_put(&k->frames, mm->pgd);
-	for (struct sva_mm **p = &k->mms; *p; p = &(*p)->next)
-		if (*p == mm) {
-			*p = mm->next;
-			break;
-		}
+	if (mm->prev)
+		mm->prev->next = mm->next;
+	else
+		k->mms = mm->next;
+	if (mm->next)
+		mm->next->prev = mm->prev;
 	free(mm);
 }

@@ -101,12 +101,24 @@ struct sva_file {
 
 #define SVA_MAX_FDS 64
 
+/*
+ * Process ids, as Linux's defaults: pids below k->pid_max (SVA_PID_MAX,
+ * 32768, unless sva_system_config.pid_max says otherwise), handed out in turn and, once they wrap, from SVA_RESERVED_PIDS
+ * up, skipping those a process (alive or zombie) still holds.  With every
+ * pid taken fork fails with -EAGAIN, which is what stops a fork bomb.
+ */
+#define SVA_PID_MAX		32768
+#define SVA_PID_MAX_LIMIT	4194304	/* PID_MAX_LIMIT: the most pid_max may be */
+#define SVA_RESERVED_PIDS	300
+
 struct sva_proc {
 	struct sva_kernel *k;
 	int pid;
 	char name[32];
 	struct sva_mm *mm;
 	struct sva_proc *parent;
+	/* Children not yet reaped, so an exit orphans them without a look at every process. */
+	struct sva_proc *children, *sib_next, *sib_prev;
 	struct sva_thread *threads;
 	unsigned nr_threads;		/* not yet dead */
 	uint8_t state;
