@@ -538,15 +538,15 @@ static void remember_tid(struct pstate *ps, int tid)
 static void join_threads(struct pstate *ps)
 {
 	int me = sva_gettid();
-	unsigned self_seen = 0;
 
-	while (ps->ntids > self_seen) {
-		int tid = ps->tids[ps->ntids - 1 - self_seen];
+	for (;;) {
+		int tid = 0;
 
-		if (tid == me) {
-			self_seen = 1;
-			continue;
-		}
+		for (unsigned i = ps->ntids; i-- > 0 && !tid;)
+			if (ps->tids[i] != me)
+				tid = ps->tids[i];
+		if (!tid)
+			return;
 		(void)sva_thread_join(tid);
 		/* Others may have joined meanwhile: drop this tid wherever it is now. */
 		for (unsigned i = ps->ntids; i-- > 0;)

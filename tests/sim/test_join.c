@@ -69,14 +69,19 @@ static void test_join_wakes_when_the_last_thread_ends(void **state)
 		"\"long\":[{\"do\":\"sleep\",\"ns\":%llu}]}}]}");
 }
 
-/* A thread that joins does not wait for itself, only for the others. */
+/*
+ * A thread that joins does not wait for itself, only for the others -
+ * including one started after it while it waits.
+ */
 static void test_join_from_a_thread(void **state)
 {
 	(void)state;
 	ends_exactly_later(
 		"{\"processes\":[{\"name\":\"p\",\"main\":["
-		"{\"do\":\"thread\",\"run\":\"long\"},{\"do\":\"thread\",\"run\":\"joiner\"}],"
+		"{\"do\":\"thread\",\"run\":\"long\"},{\"do\":\"thread\",\"run\":\"joiner\"},"
+		"{\"do\":\"sleep\",\"ns\":10},{\"do\":\"thread\",\"run\":\"short\"}],"
 		"\"threads\":{\"joiner\":[{\"do\":\"join\"},{\"do\":\"sleep\",\"ns\":5}],"
+		"\"short\":[{\"do\":\"sleep\",\"ns\":1000}],"
 		"\"long\":[{\"do\":\"sleep\",\"ns\":%llu}]}}]}");
 }
 
