@@ -2,15 +2,19 @@
 /*
  * Runaway scenarios: what a scenario that asks for a lot costs the host.
  * Each case is a scenario run by `sva run` in a child process, so its host
- * time and peak resident memory are its own (wait4's rusage):
+ * time (wall clock, and CPU - user + system - which a busy machine does
+ * not inflate) and peak resident memory are its own (wait4's rusage):
  *
  *   join     20,032 threads that each sleep 1 ms, joined by main
+ *   joiners  the same on 256 CPUs, and every thread joins too: they wait
+ *            for each other, so the run ends at its 2 ms time limit
  *   forkbomb every process forks two more, for 2 ms of virtual time
  *            (ends in fork's -EAGAIN once pid_max is reached)
  *   idle     one thread asleep for 1000 s of virtual time
  *
- * Usage: bench_runaway [SVA-BINARY]; by default the sva built beside this
- * program (../tools/sva).  Results go into docs/performance.md.
+ * Usage: bench_runaway [SVA-BINARY [CASE]]; by default the sva built beside
+ * this program (../tools/sva), and every case.  Results go into
+ * docs/performance.md.
  */
 #include <libgen.h>
 #include <limits.h>
@@ -39,6 +43,16 @@ static void write_join(FILE *f)
 	fprintf(f, "{\"do\":\"join\"}],\"threads\":{\"w\":[{\"do\":\"sleep\",\"ns\":1000000}]}}]}\n");
 }
 
+/* Every thread joins too: they wait for each other (a deadlock), until the 2 ms time limit. */
+static void write_joiners(FILE *f)
+{
+	fprintf(f, "{\"name\":\"joiners\",\"machine\":{\"cpus\":256},\"faults\":{\"time_limit_ns\":2000000},"
+		   "\"processes\":[{\"name\":\"p\",\"main\":[");
+	for (int i = 0; i < 313; i++)
+		fprintf(f, "{\"do\":\"thread\",\"run\":\"w\",\"count\":64},");
+	fprintf(f, "{\"do\":\"join\"}],\"threads\":{\"w\":[{\"do\":\"sleep\",\"ns\":1000000},{\"do\":\"join\"}]}}]}\n");
+}
+
 static void write_forkbomb(FILE *f)
 {
 	fprintf(f, "{\"name\":\"forkbomb\",\"faults\":{\"time_limit_ns\":2000000},"
@@ -58,6 +72,7 @@ static const struct runaway {
 	void (*write)(FILE *f);
 } cases[] = {
 	{ "join", "20,032 threads sleep 1 ms, main joins", write_join },
+	{ "joiners", "the same, 256 CPUs, every thread joins", write_joiners },
 	{ "forkbomb", "each process forks two, 2 ms", write_forkbomb },
 	{ "idle", "one thread sleeps 1000 s", write_idle },
 };
@@ -76,7 +91,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_runaway: no sva binary at %s (give its path)\n", bin);
 		return 2;
 	}
-	printf("%-9s %-40s %10s %12s %6s\n", "case", "what", "host s", "peak RSS MiB", "exit");
+	printf("%-9s %-40s %8s %8s %12s %6s\n", "case", "what", "wall s", "CPU s", "peak RSS MiB", "exit");
 	printf("(sva: %s)\n", bin);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct runaway *c = &cases[i];
@@ -86,6 +101,8 @@ int main(int argc, char **argv)
 		double t0;
 		int st;
 
+		if (argc > 2 && strcmp(argv[2], c->name))
+			continue;
 		snprintf(path, sizeof(path), "%s/%s.json", dir, c->name);
 		f = fopen(path, "w");
 		if (!f)
@@ -106,7 +123,9 @@ int main(int argc, char **argv)
 		}
 		if (wait4(pid, &st, 0, &ru) != pid)
 			return 2;
-		printf("%-9s %-40s %10.2f %12.1f %6d\n", c->name, c->what, now_s() - t0,
+		printf("%-9s %-40s %8.2f %8.2f %12.1f %6d\n", c->name, c->what, now_s() - t0,
+		       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6,
 		       (double)ru.ru_maxrss / 1024.0, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		fflush(stdout);
 		unlink(path);
