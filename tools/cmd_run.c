@@ -128,6 +128,8 @@ int sva_cmd_run(int argc, char **argv)
 	};
 	sys = sva_system_create_err(&cfg, err, sizeof(err));
 	if (!sys) {
+		if (errno == ENOMEM)
+			sva_out_of_memory("building the system");
 		if (err[0])
 			fprintf(stderr, "sva run: %s: $.accel_config (%s): %s\n", file ? file : "default scenario",
 				s->accel_config && s->accel_config[0] != '{' && s->accel_config[0] != '[' ?

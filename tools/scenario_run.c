@@ -50,6 +50,7 @@ struct run {
 	unsigned nowned, capowned;
 };
 
+/* Host memory for the run's own state; without it the run cannot go on (sva_out_of_memory). */
 static void *run_alloc(struct run *run, size_t size)
 {
 	void *p;
@@ -59,13 +60,14 @@ static void *run_alloc(struct run *run, size_t size)
 		void **no = realloc(run->owned, n * sizeof(*no));
 
 		if (!no)
-			return NULL;
+			sva_out_of_memory("the scenario runner's state");
 		run->owned = no;
 		run->capowned = n;
 	}
 	p = calloc(1, size);
-	if (p)
-		run->owned[run->nowned++] = p;
+	if (!p)
+		sva_out_of_memory("the scenario runner's state");
+	run->owned[run->nowned++] = p;
 	return p;
 }
 
@@ -86,7 +88,9 @@ struct pstate {
 	struct pvar vars[MAX_VARS];
 	unsigned nvars;
 	unsigned rec;			/* index in run->res->recs */
-	unsigned live_threads;
+	/* Threads started and not yet joined (the array is run-owned). */
+	int *tids;
+	unsigned ntids, captids;
 	int last_child;
 };
 
@@ -108,7 +112,7 @@ static unsigned new_record(struct run *run, const char *name, int parent)
 		struct proc_record *nr = realloc(r->recs, n * sizeof(*nr));
 
 		if (!nr)
-			abort();	/* bookkeeping of a run that cannot continue */
+			sva_out_of_memory("the scenario runner's process records");
 		r->recs = nr;
 		r->caprecs = n;
 	}
@@ -572,7 +576,6 @@ static void thread_entry(void *arg)
 	struct tstate *ts = arg;
 
 	run_list(ts);
-	ts->ps->live_threads--;
 	sva_thread_exit_self(0);
 }
 
@@ -582,6 +585,49 @@ static const struct steplist *find_list(const struct scn_proc *sp, const char *n
 		if (!strcmp(sp->lists[i].name, name))
 			return &sp->lists[i];
 	return NULL;
+}
+
+static void remember_tid(struct pstate *ps, int tid)
+{
+	if (ps->ntids == ps->captids) {
+		unsigned n = ps->captids ? 2 * ps->captids : 16;
+		int *nt = run_alloc(ps->run, n * sizeof(*nt));	/* the old array stays owned */
+
+		if (ps->ntids)
+			memcpy(nt, ps->tids, ps->ntids * sizeof(*nt));
+		ps->tids = nt;
+		ps->captids = n;
+	}
+	ps->tids[ps->ntids++] = tid;
+}
+
+/*
+ * Every thread this process started has finished: join them, newest first,
+ * asleep on each one's end - so the step ends the instant the last one
+ * does.  The caller (a thread may join too) does not wait for itself, and
+ * a thread another joiner took first (-ESRCH) has ended as well.
+ */
+static void join_threads(struct pstate *ps)
+{
+	int me = sva_gettid();
+
+	for (;;) {
+		int tid = 0;
+
+		for (unsigned i = ps->ntids; i-- > 0 && !tid;)
+			if (ps->tids[i] != me)
+				tid = ps->tids[i];
+		if (!tid)
+			return;
+		(void)sva_thread_join(tid);
+		/* Others may have joined meanwhile: drop this tid wherever it is now. */
+		for (unsigned i = ps->ntids; i-- > 0;)
+			if (ps->tids[i] == tid) {
+				memmove(&ps->tids[i], &ps->tids[i + 1], (ps->ntids - i - 1) * sizeof(int));
+				ps->ntids--;
+				break;
+			}
+	}
 }
 
 static void note_pasid(struct pstate *ps, const char *how)
@@ -689,32 +735,31 @@ static void run_step(struct tstate *ts, const struct step *st)
 		for (uint64_t i = 0; i < st->count; i++) {
 			struct tstate *nt = run_alloc(ps->run, sizeof(*nt));
 
-			if (!nt)
-				return;
 			nt->ps = ps;
 			nt->list = l;
-			ps->live_threads++;
 			rec_of(ps)->threads++;
-			if (sva_thread_create(thread_entry, nt, st->run) < 0) {
-				ps->live_threads--;
-				step_error(ps, st, "cannot create a thread");
-			}
+			r = sva_thread_create(thread_entry, nt, st->run);
+			/* The model has no limit on threads: only the host's memory can refuse one. */
+			if (r == -ENOMEM)
+				sva_out_of_memory("a new thread's task and stack");
+			if (r < 0)
+				step_error(ps, st, "cannot create a thread: %s", strerror(-r));
+			else
+				remember_tid(ps, r);
 		}
 		return;
 	}
 	case ST_JOIN:
-		while (ps->live_threads > 0)
-			sva_nanosleep(1000);
+		join_threads(ps);
 		return;
 	case ST_FORK: {
 		struct pstate *cps = run_alloc(ps->run, sizeof(*cps));
 		struct tstate *cts = run_alloc(ps->run, sizeof(*cts));
 		int pid;
 
-		if (!cps || !cts)
-			return;
 		*cps = *ps;	/* the child sees the same addresses */
-		cps->live_threads = 0;
+		cps->tids = NULL;	/* but none of the threads */
+		cps->ntids = cps->captids = 0;
 		cps->rec = new_record(ps->run, st->run, rec_of(ps)->pid);
 		cts->ps = cps;
 		cts->list = find_list(ps->sp, st->run);
@@ -736,6 +781,12 @@ static void run_step(struct tstate *ts, const struct step *st)
 			return;
 		}
 		r = sva_waitpid(ps->last_child, &status);
+		if (r < 0) {
+			/* Another thread reaped it first: ECHILD, as Linux tells the loser. */
+			step_error(ps, st, "waitpid: %s", strerror(-r));
+			ps->last_child = 0;
+			return;
+		}
 		for (unsigned i = 0; i < ps->run->res->nrecs; i++)
 			if (ps->run->res->recs[i].pid == ps->last_child)
 				crec = &ps->run->res->recs[i];
@@ -821,8 +872,7 @@ static void proc_main(void *arg)
 	if (ps->sp->start)
 		sva_nanosleep(ps->sp->start);
 	run_list(&ts);
-	while (ps->live_threads > 0)	/* a process ends with its last thread */
-		sva_nanosleep(1000);
+	join_threads(ps);	/* a process ends with its last thread */
 }
 
 /* The fault plan's device reset, from a kernel task at its time. */
@@ -866,9 +916,28 @@ static void note_reaped(void *ctx, const struct sva_proc *p)
 {
 	struct run_result *res = ((struct run *)ctx)->res;
 
-	for (unsigned i = 0; i < res->nrecs; i++)
-		if (res->recs[i].pid == p->pid)
+	/* pids wrap at pid_max: the newest record with this pid is the one being reaped. */
+	for (unsigned i = res->nrecs; i-- > 0;)
+		if (res->recs[i].pid == p->pid) {
 			record_from_proc(&res->recs[i], p);
+			return;
+		}
+}
+
+/*
+ * Where the next slice of the run ends: @slice from now, or - when nothing
+ * happens before then - at the next event, so an idle stretch costs one
+ * slice however long it is (but never jumps far past the time limit).
+ */
+static sva_time_t slice_end(const struct sva_sim *sim, sva_time_t slice, sva_time_t limit)
+{
+	sva_time_t end = sva_now(sim) + slice, next = sva_sim_next_event(sim);
+
+	if (next == SVA_TIME_NEVER || next <= end)
+		return end;
+	if (next <= limit)
+		return next;
+	return limit + 1 > end ? limit + 1 : end;
 }
 
 int scenario_run(const struct scenario *s, struct sva_system *sys, const struct run_opts *o,
@@ -877,11 +946,11 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	struct run run = { .s = s, .sys = sys, .k = sva_system_kernel(sys), .res = res };
 	struct pstate *ps = calloc(s->nprocs, sizeof(*ps));
 	struct sva_sim *sim = sva_system_sim(sys);
-	sva_time_t slice = 100 * SVA_USEC;
+	sva_time_t slice = 100 * SVA_USEC, limit = s->time_limit ? s->time_limit : 10 * SVA_SEC;
 	int r = 0;
 
 	if (!ps)
-		return -ENOMEM;
+		sva_out_of_memory("the scenario runner's state");
 	memset(res, 0, sizeof(*res));
 	run.k->on_reap = note_reaped;
 	run.k->on_reap_ctx = &run;
@@ -890,27 +959,28 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	for (struct sva_idxd *d = run.k->idxds; d; d = d->next)
 		sva_dsa_inject_irq_faults(d->dsa, s->irq_lost_every, s->irq_spurious_every);
 	if (s->reset_at && run.k->idxds &&
-	    !sva_task_spawn(sim, "reset-fault", reset_fault, &run, &(struct sva_task_attr){ .detached = true })) {
-		r = -ENOMEM;
-		goto out;
-	}
+	    !sva_task_spawn(sim, "reset-fault", reset_fault, &run, &(struct sva_task_attr){ .detached = true }))
+		sva_out_of_memory("the fault plan's task");
 	if (s->halt_at && run.k->idxds &&
-	    !sva_task_spawn(sim, "halt-fault", halt_fault, &run, &(struct sva_task_attr){ .detached = true })) {
-		r = -ENOMEM;
-		goto out;
-	}
+	    !sva_task_spawn(sim, "halt-fault", halt_fault, &run, &(struct sva_task_attr){ .detached = true }))
+		sva_out_of_memory("the fault plan's task");
 	for (unsigned i = 0; i < s->nprocs; i++) {
 		ps[i] = (struct pstate){ .run = &run, .sp = &s->procs[i] };
 		ps[i].rec = new_record(&run, s->procs[i].name, 0);
 		res->recs[ps[i].rec].pid = sva_system_spawn(sys, s->procs[i].name, proc_main, &ps[i]);
+		if (res->recs[ps[i].rec].pid == -ENOMEM)
+			sva_out_of_memory("a scenario process");
 		if (res->recs[ps[i].rec].pid < 0) {
 			r = res->recs[ps[i].rec].pid;
 			goto out;
 		}
 	}
-	/* In slices, so a long run can show progress. */
+	/*
+	 * In slices, so a long run can show progress; an idle stretch (every
+	 * thread asleep) is one slice, whatever its length.
+	 */
 	for (;;) {
-		r = sva_sim_run_until(sim, sva_now(sim) + slice);
+		r = sva_sim_run_until(sim, slice_end(sim, slice, limit));
 		if (!r && sva_sim_idle(sim) && sva_sim_nr_blocked(sim) > 0) {
 			r = -EDEADLK;	/* blocked tasks and nothing left that could wake them */
 			break;
@@ -918,15 +988,13 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 		if (sva_sim_nr_blocked(sim) == 0) {
 			bool live = false;
 
-			for (unsigned i = 0; i < res->nrecs; i++) {
-				struct sva_proc *p = sva_proc_find(run.k, res->recs[i].pid);
-
-				live |= p && p->state == SVA_PROC_ALIVE;
-			}
+			/* Every process is one of the scenario's (or forked by one). */
+			for (struct sva_proc *p = run.k->procs; p && !live; p = p->next)
+				live = p->state == SVA_PROC_ALIVE;
 			if (!live)
 				break;
 		}
-		if (sva_now(sim) > (s->time_limit ? s->time_limit : 10 * SVA_SEC)) {
+		if (sva_now(sim) > limit) {
 			r = -ETIME;
 			break;
 		}

@@ -321,6 +321,15 @@ int sva_thread_create(sva_guest_fn fn, void *arg, const char *name)
 	return r;
 }
 
+int sva_thread_join(int tid)
+{
+	struct sva_thread *t = self();
+	int r = sva_proc_thread_join(t, tid);
+
+	user_return(t);
+	return r;
+}
+
 int sva_waitpid(int pid, int *status)
 {
 	struct sva_thread *t = self();

@@ -59,7 +59,10 @@ struct sva_kernel {
 	unsigned nr_lcpus;
 	struct sva_waitq cpu_wq;	/* threads waiting for a CPU */
 	struct sva_proc *procs;
+	unsigned nr_procs;		/* on procs: alive or zombie, each holding its pid */
+	int pid_max;
 	int next_pid;
+	bool pids_wrapped;		/* next_pid went round: a pid may be taken */
 	struct sva_chardev *chardevs;	/* device nodes ("udev's" view) */
 	struct sva_iommu_drv *iommu;	/* the (one) IOMMU's driver */
 	struct sva_idxd *idxds;		/* DSA devices the idxd driver bound */
@@ -80,6 +83,7 @@ struct sva_kernel {
 
 struct sva_kernel_config {
 	uint32_t pasid_max;		/* 0 = 2^20 */
+	unsigned pid_max;		/* 0 = SVA_PID_MAX */
 	uint64_t frame_limit;		/* 0 = all RAM */
 	bool check;			/* run the invariant checker */
 };

@@ -171,7 +171,7 @@ static void gather_add(struct gather *g, uint64_t pa)
 
 		/* Losing track of a frame would leak it; better stop loudly. */
 		if (!np)
-			abort();
+			sva_out_of_memory("the frames of an invalidated range");
 		g->pa = np;
 		g->cap = ncap;
 	}
@@ -808,6 +808,9 @@ struct sva_mm *sva_mm_create(struct sva_kernel *k)
 	mm->pasid = SVA_PASID_INVALID;
 	sva_mutex_init(&mm->lock);
 	mm->next = k->mms;
+	mm->prev = NULL;
+	if (k->mms)
+		k->mms->prev = mm;
 	k->mms = mm;
 	sva_check_mm_created(k, mm);
 	return mm;
@@ -1013,10 +1016,11 @@ void sva_mmdrop(struct sva_mm *mm)
 		sva_counter_inc(k->st.pasid_frees);
 	}
 	sva_frame_put(&k->frames, mm->pgd);
-	for (struct sva_mm **p = &k->mms; *p; p = &(*p)->next)
-		if (*p == mm) {
-			*p = mm->next;
-			break;
-		}
+	if (mm->prev)
+		mm->prev->next = mm->next;
+	else
+		k->mms = mm->next;
+	if (mm->next)
+		mm->next->prev = mm->prev;
 	free(mm);
 }

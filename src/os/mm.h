@@ -109,7 +109,7 @@ struct sva_mm {
 	/* the invariant checker's view */
 	struct sva_mmu_notifier check_mn;
 	bool check_released;
-	struct sva_mm *next;		/* kernel's list of mms */
+	struct sva_mm *next, *prev;	/* kernel's list of mms (both ways: an exit unlinks in O(1)) */
 };
 
 /* Fault results beyond 0: what the kernel turns into a signal. */
