@@ -362,6 +362,9 @@ int sva_iommu_drv_init(struct sva_kernel *k, struct sva_machine *m,
 	drv->next_did = 1;
 	drv->qi_poll = 100;		/* guess: a short cpu_relax() loop */
 	sva_mutex_init(&drv->qi_lock);
+	sva_mutex_init(&drv->sva_lock);
+	sva_mutex_init(&drv->bonds_lock);
+	sva_waitq_init(&drv->domain_idle_wq);
 	sva_waitq_init(&drv->prq_wq);
 	sva_waitq_init(&drv->prq_done_wq);
 	drv->st = (struct sva_iommu_drv_stats){

@@ -37,6 +37,7 @@ struct sva_domain {
 	struct sva_mm *mm;
 	uint16_t did;
 	unsigned users;			/* bonds */
+	unsigned active;		/* notifier callbacks running on it (they sleep) */
 	bool released;			/* the mm's release notifier ran */
 	struct sva_mmu_notifier mn;
 	struct sva_domain *next;
@@ -80,6 +81,20 @@ struct sva_iommu_drv {
 	struct sva_domain *domains;
 	struct sva_bond *bonds;
 	uint16_t next_did;
+	/*
+	 * iommu_sva_lock: one bind or unbind at a time.  Both sleep (set-up
+	 * and teardown wait for queued invalidations), and without it a
+	 * second binder of the same mm would find the domain half built.
+	 */
+	struct sva_mutex sva_lock;
+	/*
+	 * The bond list while a notifier walks it: invalidate_range_end and
+	 * release sleep between bonds.  Its holders wait only for the
+	 * invalidation queue, never for sva_lock or an mm's lock, so it can
+	 * be taken under both.
+	 */
+	struct sva_mutex bonds_lock;
+	struct sva_waitq domain_idle_wq;	/* a domain's notifier callbacks ended */
 
 	/* queued invalidation */
 	struct sva_mutex qi_lock;

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Binding, unbinding and reaping from several threads and processes at
+ * once.  The bind path sleeps (its PASID-entry set-up waits for a queued
+ * invalidation), so two threads that open work queues at the same instant
+ * interleave inside it; the seeded scheduler picks a different
+ * interleaving for each seed, and every test sweeps a few hundred of them
+ * with the invariant checker on.  After each run: every process exited
+ * normally, the checker saw nothing, and no bond, domain or PASID entry is
+ * left behind.
+ */
+#include "../idxd/guest_util.h"
+
+#include "os/iommu_drv.h"
+
+#define SEEDS		200u
+#define SWQ		"/dev/dsa/wq0.0"
+
+/* Two DSAs, one shared WQ each: wq0.0 and wq1.0. */
+static const char two_dsas[] =
+	"[{\"dev\":\"dsa0\",\"groups\":[{\"dev\":\"group0.0\",\"grouped_workqueues\":["
+	"{\"dev\":\"wq0.0\",\"mode\":\"shared\",\"size\":16,\"group_id\":0,\"priority\":10,"
+	"\"block_on_fault\":1,\"max_batch_size\":32,\"max_transfer_size\":2097152,"
+	"\"type\":\"user\",\"name\":\"app\",\"driver_name\":\"user\",\"threshold\":16}],"
+	"\"grouped_engines\":[{\"dev\":\"engine0.0\",\"group_id\":0}]}]},"
+	"{\"dev\":\"dsa1\",\"groups\":[{\"dev\":\"group1.0\",\"grouped_workqueues\":["
+	"{\"dev\":\"wq1.0\",\"mode\":\"shared\",\"size\":16,\"group_id\":0,\"priority\":10,"
+	"\"block_on_fault\":1,\"max_batch_size\":32,\"max_transfer_size\":2097152,"
+	"\"type\":\"user\",\"name\":\"app\",\"driver_name\":\"user\",\"threshold\":16}],"
+	"\"grouped_engines\":[{\"dev\":\"engine1.0\",\"group_id\":0}]}]}]";
+
+/* ---- guest side ------------------------------------------------------------------------------ */
+
+static struct sva_system *cur_sys;	/* the system being run */
+
+static uint32_t my_pasid(void)
+{
+	return gu_pasid(sva_system_kernel(cur_sys));
+}
+
+struct race {
+	const char *path[2];		/* what each of the two threads opens */
+	unsigned done;			/* helper threads finished */
+	int fd[2];
+	uint32_t pasid[2];
+	unsigned loops;			/* open/close rounds of the churning side */
+};
+
+/* A memmove through @portal must work: the bond translates for this mm. */
+static void memmove_works(uint64_t portal)
+{
+	uint64_t buf = gu_alloc(4 * GU_PAGE, true);
+	struct dsa_hw_desc d = gu_desc(DSA_OPCODE_MEMMOVE, buf + GU_PAGE, buf + 2 * GU_PAGE, 512, GU_FL,
+				       buf);
+	struct dsa_completion_record cr;
+
+	gu_fill(buf + GU_PAGE, 512, 7);
+	cr = gu_run(portal, buf + 3 * GU_PAGE, &d);
+	GU_CHECK_EQ(cr.status, DSA_COMP_SUCCESS);
+	GU_CHECK(gu_holds(buf + 2 * GU_PAGE, 512, 7, 0));
+}
+
+static void wait_for(unsigned *done, unsigned n)
+{
+	while (*done < n)
+		sva_nanosleep(200);
+}
+
+static void open_second(void *arg)
+{
+	struct race *r = arg;
+
+	r->fd[1] = sva_open(r->path[1], SVA_O_RDWR);
+	r->pasid[1] = my_pasid();
+	r->done++;
+}
+
+/* Two threads of one process open their WQs at the same instant. */
+static void two_threads_open(void *arg)
+{
+	struct race *r = arg;
+	struct gu_wq w;
+
+	GU_CHECK(sva_thread_create(open_second, r, "opener") > 0);
+	r->fd[0] = sva_open(r->path[0], SVA_O_RDWR);
+	r->pasid[0] = my_pasid();
+	wait_for(&r->done, 1);
+	GU_CHECK(r->fd[0] >= 0);
+	GU_CHECK(r->fd[1] >= 0);
+	GU_CHECK(r->pasid[0] != 0 && r->pasid[0] == r->pasid[1]);
+	/* Both files work; closing one leaves the other's bond in place. */
+	for (int i = 0; i < 2; i++) {
+		int64_t p = sva_mmap(0, GU_PAGE, SVA_PROT_WRITE, SVA_MAP_SHARED, r->fd[i], 0);
+
+		GU_CHECK(p > 0);
+		memmove_works((uint64_t)p);
+	}
+	GU_CHECK_EQ(sva_close(r->fd[0]), 0);
+	GU_CHECK_EQ(gu_open_wq(r->path[1], &w), 0);
+	memmove_works(w.portal);
+}
+
+/* One thread closes (unbind: drain, teardown) while another opens again. */
+static void reopen(void *arg)
+{
+	struct race *r = arg;
+
+	for (unsigned i = 0; i < r->loops; i++) {
+		int fd = sva_open(SWQ, SVA_O_RDWR);
+
+		GU_CHECK(fd >= 0);
+		if (fd >= 0)
+			GU_CHECK_EQ(sva_close(fd), 0);
+	}
+	r->done++;
+}
+
+static void close_while_open(void *arg)
+{
+	struct race *r = arg;
+	struct gu_wq w;
+
+	GU_CHECK(sva_thread_create(reopen, r, "reopen") > 0);
+	for (unsigned i = 0; i < r->loops; i++) {
+		GU_CHECK_EQ(gu_open_wq(SWQ, &w), 0);
+		memmove_works(w.portal);
+		GU_CHECK_EQ(sva_munmap(w.portal, GU_PAGE), 0);
+		GU_CHECK_EQ(sva_close(w.fd), 0);
+	}
+	wait_for(&r->done, 1);
+}
+
+/* A process that binds, works a little and exits with its file open. */
+static void bind_and_exit(void *arg)
+{
+	struct gu_wq w;
+
+	(void)arg;
+	GU_CHECK_EQ(gu_open_wq(SWQ, &w), 0);
+	memmove_works(w.portal);
+	sva_exit(0);
+}
+
+/* Another process's binds and unbinds, and its munmaps, while the first one exits. */
+static void churn(void *arg)
+{
+	struct race *r = arg;
+
+	for (unsigned i = 0; i < r->loops; i++) {
+		struct gu_wq w;
+		uint64_t buf = gu_alloc(GU_PAGE, true);
+
+		GU_CHECK_EQ(gu_open_wq(SWQ, &w), 0);
+		GU_CHECK_EQ(sva_munmap(buf, GU_PAGE), 0);
+		GU_CHECK_EQ(sva_munmap(w.portal, GU_PAGE), 0);
+		GU_CHECK_EQ(sva_close(w.fd), 0);
+	}
+}
+
+/* ---- host side ------------------------------------------------------------------------------- */
+
+/* Nothing of any binding is left once every process is gone. */
+static void assert_all_unbound(struct sva_system *sys)
+{
+	struct sva_kernel *k = sva_system_kernel(sys);
+
+	assert_null(k->iommu->bonds);
+	assert_null(k->iommu->domains);
+	assert_int_equal(k->check.violations, 0);
+	assert_int_equal(k->pasids.nr_live, 0);
+}
+
+static void run_seeds(const char *config, const char *name, sva_guest_fn fn, struct race *proto,
+		      sva_guest_fn second)
+{
+	uint64_t base = tu_seed(1);
+
+	for (uint64_t s = base; s < base + SEEDS; s++) {
+		struct race r = *proto;
+		struct sva_system *sys = gu_sys(s, config);
+		int pids[2], n = 0;
+
+		cur_sys = sys;
+		pids[n++] = sva_system_spawn(sys, name, fn, &r);
+		if (second)
+			pids[n++] = sva_system_spawn(sys, "other", second, &r);
+		gu_run_sim(sys, pids, (unsigned)n);
+		assert_all_unbound(sys);
+		sva_system_destroy(sys);
+		cur_sys = NULL;
+	}
+}
+
+static void test_two_threads_bind_one_device_at_once(void **state)
+{
+	(void)state;
+	run_seeds(NULL, "binders", two_threads_open, &(struct race){ .path = { SWQ, SWQ } }, NULL);
+}
+
+static void test_two_threads_bind_two_devices_at_once(void **state)
+{
+	(void)state;
+	run_seeds(two_dsas, "binders", two_threads_open,
+		  &(struct race){ .path = { "/dev/dsa/wq0.0", "/dev/dsa/wq1.0" } }, NULL);
+}
+
+static void test_bind_races_unbind_of_the_same_mm(void **state)
+{
+	(void)state;
+	run_seeds(NULL, "reopen", close_while_open, &(struct race){ .loops = 3 }, NULL);
+}
+
+static void test_bind_and_unbind_race_another_process_exit(void **state)
+{
+	(void)state;
+	run_seeds(NULL, "exiting", bind_and_exit, &(struct race){ .loops = 4 }, churn);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_threads_bind_one_device_at_once),
+		cmocka_unit_test(test_two_threads_bind_two_devices_at_once),
+		cmocka_unit_test(test_bind_races_unbind_of_the_same_mm),
+		cmocka_unit_test(test_bind_and_unbind_race_another_process_exit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
