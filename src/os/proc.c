@@ -224,7 +224,7 @@ static struct sva_proc *proc_new(struct sva_kernel *k, const char *name, struct 
 	p->pid = k->next_pid++;
 	p->parent = parent;
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "proc");
-	sva_waitq_init(&p->exit_wq);
+	sva_waitq_init(&p->child_wq);
 	p->next = k->procs;
 	k->procs = p;
 	sva_counter_inc(k->st.procs);
@@ -367,7 +367,13 @@ static void proc_exit(struct sva_proc *p)
 				  (struct sva_trace_arg[]){ SVA_TARG_U("pid", (uint64_t)p->pid),
 							    SVA_TARG_I("code", p->exit.code),
 							    SVA_TARG_I("signal", p->exit.signal) }, 3);
-	sva_wake_all(k->sim, &p->exit_wq);
+	/*
+	 * The waiters sleep on the parent, not on us (Linux: wait_chldexit):
+	 * whoever reaps us frees us, and another waiter must not be left
+	 * sleeping on, or pointing its kill wake-up at, freed memory.
+	 */
+	if (p->parent)
+		sva_wake_all(k->sim, &p->parent->child_wq);
 }
 
 void sva_proc_reap(struct sva_proc *p)

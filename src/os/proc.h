@@ -113,7 +113,7 @@ struct sva_proc {
 	sva_sig_handler handlers[SVA_NSIG];
 	void *handler_arg[SVA_NSIG];
 	struct sva_file *fds[SVA_MAX_FDS];
-	struct sva_waitq exit_wq;	/* waitpid */
+	struct sva_waitq child_wq;	/* waitpid: sleeps here until a child of ours exits */
 	struct sva_thread_stats st;	/* of threads that finished */
 	int track;
 	struct sva_proc *next;		/* kernel list */

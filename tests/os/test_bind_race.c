@@ -157,6 +157,54 @@ static void churn(void *arg)
 	}
 }
 
+/* ---- waitpid from two threads ------------------------------------------------------------------- */
+
+struct reap {
+	int child;
+	uint64_t child_sleep;		/* how long the child lives */
+	int got[2];			/* each waiter's return */
+	int status[2];
+	unsigned done;
+	bool exit_while_waiting;	/* a third thread ends the process meanwhile */
+};
+
+static void short_life(void *arg)
+{
+	struct reap *r = arg;
+
+	if (r->child_sleep)
+		sva_nanosleep(r->child_sleep);
+	sva_exit(7);
+}
+
+static void second_waiter(void *arg)
+{
+	struct reap *r = arg;
+
+	r->got[1] = sva_waitpid(r->child, &r->status[1]);
+	r->done++;
+}
+
+static void ender(void *arg)
+{
+	(void)arg;
+	sva_nanosleep(1500);
+	sva_exit(3);
+}
+
+static void two_waiters(void *arg)
+{
+	struct reap *r = arg;
+
+	r->child = sva_fork(short_life, r);
+	GU_CHECK(r->child > 0);
+	GU_CHECK(sva_thread_create(second_waiter, r, "waiter") > 0);
+	if (r->exit_while_waiting)
+		GU_CHECK(sva_thread_create(ender, r, "ender") > 0);
+	r->got[0] = sva_waitpid(r->child, &r->status[0]);
+	wait_for(&r->done, 1);
+}
+
 /* ---- host side ------------------------------------------------------------------------------- */
 
 /* Nothing of any binding is left once every process is gone. */
@@ -216,6 +264,53 @@ static void test_bind_and_unbind_race_another_process_exit(void **state)
 	run_seeds(NULL, "exiting", bind_and_exit, &(struct race){ .loops = 4 }, churn);
 }
 
+/* Exactly one of two waiters reaps the child; the other gets ECHILD. */
+static void test_two_threads_wait_for_one_child(void **state)
+{
+	(void)state;
+	for (uint64_t s = tu_seed(1); s < tu_seed(1) + SEEDS; s++) {
+		struct reap r = { .child_sleep = s % 4 == 0 ? 0 : (s % 7) * 300 };
+		struct sva_system *sys = gu_sys(s, NULL);
+		int pid = sva_system_spawn(sys, "parent", two_waiters, &r);
+
+		cur_sys = sys;
+		gu_run_sim(sys, &pid, 1);
+		if (r.got[0] == r.child) {
+			assert_int_equal(r.got[1], -ECHILD);
+			assert_int_equal(r.status[0], 7);
+		} else {
+			assert_int_equal(r.got[0], -ECHILD);
+			assert_int_equal(r.got[1], r.child);
+			assert_int_equal(r.status[1], 7);
+		}
+		assert_null(sva_proc_find(sva_system_kernel(sys), r.child));
+		assert_int_equal(sva_system_kernel(sys)->check.violations, 0);
+		sva_system_destroy(sys);
+	}
+}
+
+/* The process ends (another thread's exit) while its threads wait: no reap after death, nothing freed twice. */
+static void test_waiters_of_a_process_that_exits(void **state)
+{
+	(void)state;
+	for (uint64_t s = tu_seed(1); s < tu_seed(1) + SEEDS; s++) {
+		struct reap r = { .child_sleep = (s % 5) * 700, .exit_while_waiting = true };
+		struct sva_system *sys = gu_sys(s, NULL);
+		int pid = sva_system_spawn(sys, "parent", two_waiters, &r);
+		struct sva_exit_status es;
+
+		cur_sys = sys;
+		assert_int_equal(sva_sim_run(sva_system_sim(sys)), 0);
+		gu_assert_clean();
+		assert_int_equal(sva_system_proc_status(sys, pid, &es), 0);
+		assert_true(es.exited);
+		/* At most one waiter reaped it; an unreaped child is init's to reap. */
+		assert_false(r.got[0] == r.child && r.got[1] == r.child);
+		assert_int_equal(sva_system_kernel(sys)->check.violations, 0);
+		sva_system_destroy(sys);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +318,8 @@ int main(void)
 		cmocka_unit_test(test_two_threads_bind_two_devices_at_once),
 		cmocka_unit_test(test_bind_races_unbind_of_the_same_mm),
 		cmocka_unit_test(test_bind_and_unbind_race_another_process_exit),
+		cmocka_unit_test(test_two_threads_wait_for_one_child),
+		cmocka_unit_test(test_waiters_of_a_process_that_exits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
