@@ -23,11 +23,17 @@ struct sva_kernel;
 struct sva_machine;
 struct sva_iommu_drv;
 
-/* Per device: its PASID directory and tables. */
+/*
+ * Per device: its PASID directory and tables.  The directory covers every
+ * PASID the device can carry (Linux sizes it from the device's max_pasids
+ * too): 2^20 PASIDs take 16384 entries, 128 KiB of contiguous frames.
+ */
 struct sva_iommu_devinfo {
 	struct sva_pcidev *dev;
-	uint64_t pasid_dir;		/* one frame: 512 entries, PASIDs < 32768 */
-	uint64_t pasid_tables[512];	/* frame per directory entry, 0 = none */
+	uint32_t max_pasids;		/* PASIDs below this (Linux: dev->iommu->max_pasids) */
+	uint64_t pasid_dir;		/* dir_frames contiguous frames */
+	unsigned dir_entries, dir_frames;
+	uint64_t *pasid_tables;		/* frame per directory entry, 0 = none */
 	struct sva_iommu_devinfo *next;
 };
 

@@ -421,13 +421,21 @@ struct sva_file *sva_fd_get(struct sva_proc *p, int fd)
 
 int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid)
 {
+	return sva_mm_get_pasid_below(mm, SVA_PASID_MAX, pasid);
+}
+
+int sva_mm_get_pasid_below(struct sva_mm *mm, uint32_t limit, uint32_t *pasid)
+{
 	struct sva_kernel *k = mm->k;
 	int r;
 
+	/* Linux's iommu_sva_bind_device: a PASID the device cannot carry is EOVERFLOW. */
+	if (mm->pasid != SVA_PASID_INVALID && mm->pasid >= limit)
+		return -EOVERFLOW;
 	if (mm->pasid == SVA_PASID_INVALID) {
 		if (mm->exited)
 			return -ESRCH;
-		r = sva_pasid_alloc(&k->pasids, mm, &mm->pasid);
+		r = sva_pasid_alloc_below(&k->pasids, mm, limit, &mm->pasid);
 		if (r)
 			return r;
 		sva_check_pasid_allocated(k, mm->pasid);

@@ -160,6 +160,12 @@ struct sva_file *sva_fd_get(struct sva_proc *p, int fd);
 
 /* The mm's PASID, allocated on first request (iommu_sva's mm_get_pasid). */
 int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid);
+/*
+ * The same for a device that carries PASIDs below @limit only: an mm
+ * whose PASID is already at or above it gets -EOVERFLOW, a new one is
+ * taken below it (-ENOSPC when none is free there).
+ */
+int sva_mm_get_pasid_below(struct sva_mm *mm, uint32_t limit, uint32_t *pasid);
 
 /* Drop every thread's task pointer (their tasks are being freed). */
 void sva_procs_forget_tasks(struct sva_kernel *k);

@@ -218,7 +218,7 @@ static int bind_locked(struct sva_iommu_drv *drv, struct sva_iommu_devinfo *info
 	/* Checked under the lock: the mm may have begun to exit while we waited for it. */
 	if (mm->exited || mm->users == 0)
 		return -ESRCH;
-	r = sva_mm_get_pasid(mm, &pasid);
+	r = sva_mm_get_pasid_below(mm, info->max_pasids, &pasid);
 	if (r)
 		return r;
 	for (b = drv->bonds; b; b = b->next)
