@@ -328,6 +328,20 @@ int sva_thread_create(sva_guest_fn fn, void *arg, const char *name)
  * zombie reaps it, the others find it gone and get ECHILD, as in Linux.
  * The child is looked up again after every sleep, never remembered.
  */
+int sva_execve(const char *name, sva_guest_fn fn, void *arg)
+{
+	struct sva_thread *t = self();
+	int r = fn ? sva_proc_exec(t, name) : -EINVAL;
+
+	user_return(t);
+	if (r)
+		return r;
+	t->fn = fn;
+	t->arg = arg;
+	fn(arg);
+	sva_thread_exit(t, 0);
+}
+
 int sva_waitpid(int pid, int *status)
 {
 	struct sva_thread *t = self();

@@ -208,6 +208,8 @@ _Noreturn void sva_thread_exit(struct sva_thread *t, int code)
 			p->exit.code = code;
 		}
 		proc_exit(p);
+	} else if (p->nr_threads == 1 && p->exec_thread) {
+		sva_wake_all(k->sim, &p->exec_thread->sig_wq);	/* exec's de_thread is done */
 	}
 	sva_task_exit(k->sim, code);
 }

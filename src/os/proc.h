@@ -109,6 +109,7 @@ struct sva_proc {
 	unsigned nr_threads;		/* not yet dead */
 	uint8_t state;
 	bool dying;			/* being killed: threads exit at the next chance */
+	struct sva_thread *exec_thread;	/* exec is waiting for the other threads to end */
 	struct sva_proc_exit exit;
 	sva_sig_handler handlers[SVA_NSIG];
 	void *handler_arg[SVA_NSIG];
@@ -150,6 +151,13 @@ void sva_proc_stats(const struct sva_proc *p, struct sva_thread_stats *out);
 /* fork() and clone() for the guest API; pid / tid or a negative errno. */
 int sva_proc_fork(struct sva_thread *parent, sva_guest_fn fn, void *arg);
 int sva_proc_thread_create(struct sva_thread *self, sva_guest_fn fn, void *arg, const char *name);
+/*
+ * exec (os/exec.c): end every other thread, give the process a new empty
+ * mm without PASID, clear @t's IA32_PASID and activation, reset signal
+ * handlers; @name (if any) becomes the process name.  0, or -ENOMEM with
+ * nothing changed.  Does not return when the process is killed meanwhile.
+ */
+int sva_proc_exec(struct sva_thread *t, const char *name);
 
 /* The thread running in the calling task, or NULL. */
 struct sva_thread *sva_thread_current(struct sva_kernel *k);
