@@ -242,6 +242,17 @@ void sva_iommu_release_device(struct sva_iommu_drv *drv, struct sva_pcidev *dev)
 
 		if (info->dev != dev)
 			continue;
+		/*
+		 * A bond still here was left by a task frozen inside a bind or
+		 * an unbind at power-off: it goes with its device.
+		 */
+		for (struct sva_bond *b = drv->bonds, *n; b; b = n) {
+			n = b->next;
+			if (b->info == info) {
+				b->users = 1;
+				iommu_sva_unbind_device(b);
+			}
+		}
 		wr64(drv, drv->ctx[dev->rid >> 8] + (dev->rid & 0xff) * 32, 0);
 		*p = info->next;
 		dev->pasid_enabled = dev->ats_enabled = dev->pri_enabled = false;

@@ -29,6 +29,28 @@ static struct sva_domain *domain_of(struct sva_mmu_notifier *mn)
 }
 
 /*
+ * At power-off (sva_kernel_fini, outside any task) a task frozen inside a
+ * bind or a notifier may hold these locks, and it will never run again:
+ * take nothing and wait for nothing then.
+ */
+static bool powering_off(struct sva_iommu_drv *drv)
+{
+	return drv->k->shutting_down && !sva_current(drv->k->sim);
+}
+
+static void drv_lock(struct sva_iommu_drv *drv, struct sva_mutex *m)
+{
+	if (!powering_off(drv))
+		sva_mutex_lock(drv->k->sim, m);
+}
+
+static void drv_unlock(struct sva_iommu_drv *drv, struct sva_mutex *m)
+{
+	if (!powering_off(drv))
+		sva_mutex_unlock(drv->k->sim, m);
+}
+
+/*
  * A notifier callback walks the domain's bonds and sleeps on the
  * invalidation queue between them: hold the bond list still, and the
  * domain alive (domain_put waits until no callback is inside).
@@ -36,14 +58,14 @@ static struct sva_domain *domain_of(struct sva_mmu_notifier *mn)
 static void domain_enter(struct sva_domain *dom)
 {
 	dom->active++;
-	sva_mutex_lock(dom->drv->k->sim, &dom->drv->bonds_lock);
+	drv_lock(dom->drv, &dom->drv->bonds_lock);
 }
 
 static void domain_leave(struct sva_domain *dom)
 {
 	struct sva_iommu_drv *drv = dom->drv;
 
-	sva_mutex_unlock(drv->k->sim, &drv->bonds_lock);
+	drv_unlock(drv, &drv->bonds_lock);
 	assert(dom->active > 0);
 	if (--dom->active == 0)
 		sva_wake_all(drv->k->sim, &drv->domain_idle_wq);
@@ -52,9 +74,7 @@ static void domain_leave(struct sva_domain *dom)
 /* Put @b on (or take it off) the list the notifiers walk. */
 static void bond_link(struct sva_iommu_drv *drv, struct sva_bond *b, bool on)
 {
-	struct sva_sim *sim = drv->k->sim;
-
-	sva_mutex_lock(sim, &drv->bonds_lock);
+	drv_lock(drv, &drv->bonds_lock);
 	if (on) {
 		b->next = drv->bonds;
 		drv->bonds = b;
@@ -67,7 +87,7 @@ static void bond_link(struct sva_iommu_drv *drv, struct sva_bond *b, bool on)
 			}
 		b->domain->users--;
 	}
-	sva_mutex_unlock(sim, &drv->bonds_lock);
+	drv_unlock(drv, &drv->bonds_lock);
 }
 
 /*
@@ -167,7 +187,7 @@ static void domain_put(struct sva_domain *dom)
 	struct sva_iommu_drv *drv = dom->drv;
 	struct sva_mm *mm = dom->mm;
 
-	assert(sva_mutex_held(&drv->sva_lock));
+	assert(sva_mutex_held(&drv->sva_lock) || powering_off(drv));
 	if (dom->users)
 		return;
 	/*
@@ -175,7 +195,7 @@ static void domain_put(struct sva_domain *dom)
 	 * both sleep) uses the domain: let it finish.  From the last check
 	 * on nothing sleeps, so no new one can start before it is unhooked.
 	 */
-	while (dom->active)
+	while (dom->active && !powering_off(drv))
 		sva_wait(drv->k->sim, &drv->domain_idle_wq);
 	for (struct sva_domain **p = &drv->domains; *p; p = &(*p)->next)
 		if (*p == dom) {
@@ -268,9 +288,9 @@ static int bind(struct sva_iommu_drv *drv, struct sva_pcidev *dev, struct sva_mm
 
 	if (!info || !dev->pasid_enabled)
 		return -ENODEV;
-	sva_mutex_lock(drv->k->sim, &drv->sva_lock);
+	drv_lock(drv, &drv->sva_lock);
 	r = bind_locked(drv, info, mm, supervisor, out);
-	sva_mutex_unlock(drv->k->sim, &drv->sva_lock);
+	drv_unlock(drv, &drv->sva_lock);
 	return r;
 }
 
@@ -280,10 +300,10 @@ void iommu_sva_unbind_device(struct sva_bond *b)
 	struct sva_iommu_drv *drv = dom->drv;
 	struct sva_sim *sim = drv->k->sim;
 
-	sva_mutex_lock(sim, &drv->sva_lock);
+	drv_lock(drv, &drv->sva_lock);
 	assert(b->users > 0);
 	if (--b->users) {
-		sva_mutex_unlock(sim, &drv->sva_lock);
+		drv_unlock(drv, &drv->sva_lock);
 		return;
 	}
 	/* The device driver has drained this PASID; now take the entry down. */
@@ -296,7 +316,7 @@ void iommu_sva_unbind_device(struct sva_bond *b)
 							    SVA_TARG_U("pasid", b->pasid) }, 2);
 	free(b);
 	domain_put(dom);
-	sva_mutex_unlock(sim, &drv->sva_lock);
+	drv_unlock(drv, &drv->sva_lock);
 }
 
 uint32_t iommu_sva_get_pasid(const struct sva_bond *bond)
