@@ -157,6 +157,32 @@ static void churn(void *arg)
 	}
 }
 
+/* Two processes open the dedicated WQ at once: one gets it, the other EBUSY. */
+struct dwq {
+	int r[2];
+	uint32_t pasid[2];
+	unsigned done;
+};
+
+static void dwq_opener(struct dwq *d, int i)
+{
+	struct gu_wq w;
+
+	d->r[i] = gu_open_wq("/dev/dsa/wq0.1", &w);
+	if (d->r[i] == 0) {
+		d->pasid[i] = my_pasid();
+		/* while the other one tries, the WQ must carry our PASID */
+		sva_nanosleep(5000);
+		GU_CHECK_EQ(gu_bar0(cur_sys, SVA_DSA_WQCFG_OFF + 32 * 1 + 8, 4) >> 8 & 0xfffff, d->pasid[i]);
+	}
+	d->done++;
+	while (d->done < 2)
+		sva_nanosleep(1000);
+}
+
+static void dwq_a(void *arg) { dwq_opener(arg, 0); }
+static void dwq_b(void *arg) { dwq_opener(arg, 1); }
+
 /* ---- waitpid from two threads ------------------------------------------------------------------- */
 
 struct reap {
@@ -264,6 +290,24 @@ static void test_bind_and_unbind_race_another_process_exit(void **state)
 	run_seeds(NULL, "exiting", bind_and_exit, &(struct race){ .loops = 4 }, churn);
 }
 
+static void test_two_processes_open_the_dedicated_wq_at_once(void **state)
+{
+	(void)state;
+	for (uint64_t s = tu_seed(1); s < tu_seed(1) + SEEDS; s++) {
+		struct dwq d = { 0 };
+		struct sva_system *sys = gu_sys(s, NULL);
+		int pids[2];
+
+		cur_sys = sys;
+		pids[0] = sva_system_spawn(sys, "a", dwq_a, &d);
+		pids[1] = sva_system_spawn(sys, "b", dwq_b, &d);
+		gu_run_sim(sys, pids, 2);
+		assert_true((d.r[0] == 0 && d.r[1] == -EBUSY) || (d.r[1] == 0 && d.r[0] == -EBUSY));
+		assert_all_unbound(sys);
+		sva_system_destroy(sys);
+	}
+}
+
 /* Exactly one of two waiters reaps the child; the other gets ECHILD. */
 static void test_two_threads_wait_for_one_child(void **state)
 {
@@ -344,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_two_threads_bind_two_devices_at_once),
 		cmocka_unit_test(test_bind_races_unbind_of_the_same_mm),
 		cmocka_unit_test(test_bind_and_unbind_race_another_process_exit),
+		cmocka_unit_test(test_two_processes_open_the_dedicated_wq_at_once),
 		cmocka_unit_test(test_two_threads_wait_for_one_child),
 		cmocka_unit_test(test_waiters_of_a_process_that_exits),
 		cmocka_unit_test(test_power_off_in_the_middle_of_a_bind),
