@@ -355,32 +355,6 @@ static void test_waiters_of_a_process_that_exits(void **state)
 	}
 }
 
-/* Open and close, both threads at once, and nothing else (no mm lock is ever held). */
-static void open_close_both(void *arg)
-{
-	struct race *r = arg;
-
-	GU_CHECK(sva_thread_create(reopen, r, "reopen") > 0);
-	reopen(r);
-}
-
-/* Power-off with binds and unbinds in the middle: the locks they hold do not stop the shutdown. */
-static void test_power_off_in_the_middle_of_a_bind(void **state)
-{
-	(void)state;
-	for (uint64_t t = 0; t < 40000; t += 700) {
-		struct race r = { .loops = 3 };
-		struct sva_system *sys = gu_sys(tu_seed(1) + t, NULL);
-
-		cur_sys = sys;
-		assert_true(sva_system_spawn(sys, "binders", open_close_both, &r) > 0);
-		assert_true(sva_system_spawn(sys, "others", open_close_both, &r) > 0);
-		(void)sva_sim_run_until(sva_system_sim(sys), t);
-		sva_system_destroy(sys);
-		cur_sys = NULL;
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,7 +365,6 @@ int main(void)
 		cmocka_unit_test(test_two_processes_open_the_dedicated_wq_at_once),
 		cmocka_unit_test(test_two_threads_wait_for_one_child),
 		cmocka_unit_test(test_waiters_of_a_process_that_exits),
-		cmocka_unit_test(test_power_off_in_the_middle_of_a_bind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
