@@ -117,6 +117,17 @@ int sva_thread_create(sva_guest_fn fn, void *arg, const char *name);
  * -EDEADLK (the caller itself).
  */
 int sva_thread_join(int tid);
+/*
+ * execve(): this process runs fn(arg) - named @name (NULL keeps the
+ * name) - on a new, empty address space with no PASID.  The other
+ * threads end, signal handlers are reset, IA32_PASID is cleared: the
+ * first ENQCMD is SIGSEGV until the program opens a work queue again.
+ * Open files stay open (no close-on-exec); a WQ file opened before stays
+ * bound to the old address space and cannot be mapped again.  Does not
+ * return on success (the process ends when fn returns and its threads
+ * are gone, as from the first thread); a negative errno otherwise.
+ */
+int sva_execve(const char *name, sva_guest_fn fn, void *arg);
 /* Wait for a child; *status gets the exit code, or 128 + signal. */
 int sva_waitpid(int pid, int *status);
 /* Sleep in virtual time off the CPU; returns 0 (a kill ends the thread inside). */

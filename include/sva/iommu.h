@@ -68,6 +68,11 @@ struct sva_pcidev {
 	bool pri_stopped;		/* a Response Failure stopped PRI */
 	unsigned pri_outstanding;	/* page requests sent, not yet answered */
 	unsigned pri_capacity;		/* PRI outstanding page request allocation */
+	/*
+	 * PCIe PASID capability, Max PASID Width: the device carries PASIDs
+	 * below 2^width.  0 = 20, the full space (DSA).
+	 */
+	uint8_t max_pasid_width;
 	struct sva_pcidev *next;
 };
 

@@ -51,10 +51,25 @@ static uint32_t *refp(const struct sva_frames *f, uint64_t pa)
 	return &f->ref[(pa >> SVA_FRAME_SHIFT) - f->first];
 }
 
+/* Hand frame @pfn out: count 1, zeroed. */
+static void take(struct sva_frames *f, uint64_t pfn)
+{
+	uint64_t pa = pfn << SVA_FRAME_SHIFT;
+	void *p;
+
+	assert(*refp(f, pa) == 0);
+	*refp(f, pa) = 1;
+	f->nr_used++;
+	if (f->nr_used > f->high_water)
+		f->high_water = f->nr_used;
+	p = sva_phys_ptr(f->phys, pa, SVA_FRAME_SIZE);
+	assert(p);
+	memset(p, 0, SVA_FRAME_SIZE);
+}
+
 int sva_frame_alloc(struct sva_frames *f, uint64_t *pa)
 {
 	uint64_t pfn;
-	void *p;
 
 	if (f->nr_used >= f->limit)
 		return -ENOMEM;
@@ -64,15 +79,18 @@ int sva_frame_alloc(struct sva_frames *f, uint64_t *pa)
 		pfn = f->next_fresh++;
 	else
 		return -ENOMEM;
+	take(f, pfn);
 	*pa = pfn << SVA_FRAME_SHIFT;
-	assert(*refp(f, *pa) == 0);
-	*refp(f, *pa) = 1;
-	f->nr_used++;
-	if (f->nr_used > f->high_water)
-		f->high_water = f->nr_used;
-	p = sva_phys_ptr(f->phys, *pa, SVA_FRAME_SIZE);
-	assert(p);
-	memset(p, 0, SVA_FRAME_SIZE);
+	return 0;
+}
+
+int sva_frame_alloc_contig(struct sva_frames *f, unsigned n, uint64_t *pa)
+{
+	if (n == 0 || f->nr_used + n > f->limit || f->next_fresh + n > f->first + f->nr)
+		return -ENOMEM;
+	*pa = f->next_fresh << SVA_FRAME_SHIFT;
+	for (unsigned i = 0; i < n; i++)
+		take(f, f->next_fresh++);
 	return 0;
 }
 

@@ -37,6 +37,12 @@ void sva_frames_fini(struct sva_frames *f);
 
 /* A zeroed frame with count 1 in *pa, or -ENOMEM when none is left. */
 int sva_frame_alloc(struct sva_frames *f, uint64_t *pa);
+/*
+ * @n physically contiguous zeroed frames (count 1 each) at *pa, for tables
+ * the hardware indexes past one page.  They come from RAM never handed out
+ * before, as early boot allocations do; -ENOMEM when that is used up.
+ */
+int sva_frame_alloc_contig(struct sva_frames *f, unsigned n, uint64_t *pa);
 void sva_frame_get(struct sva_frames *f, uint64_t pa);
 /* Drop a reference; at 0 the frame is zeroed and becomes free. */
 void sva_frame_put(struct sva_frames *f, uint64_t pa);

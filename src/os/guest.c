@@ -330,25 +330,58 @@ int sva_thread_join(int tid)
 	return r;
 }
 
+int sva_execve(const char *name, sva_guest_fn fn, void *arg)
+{
+	struct sva_thread *t = self();
+	int r = fn ? sva_proc_exec(t, name) : -EINVAL;
+
+	user_return(t);
+	if (r)
+		return r;
+	t->fn = fn;
+	t->arg = arg;
+	fn(arg);
+	sva_thread_exit(t, 0);
+}
+
+/*
+ * Several threads may wait for the same child: the first to find it a
+ * zombie reaps it, the others find it gone and get ECHILD, as in Linux.
+ * The child is looked up again after every sleep, never remembered.
+ */
 int sva_waitpid(int pid, int *status)
 {
 	struct sva_thread *t = self();
-	struct sva_kernel *k = t->proc->k;
-	struct sva_proc *c = sva_proc_find(k, pid);
+	struct sva_proc *p = t->proc;
+	struct sva_kernel *k = p->k;
+	struct sva_proc *c;
+	int r;
 
-	if (!c || c->parent != t->proc)
-		return -ECHILD;
 	sva_thread_off_cpu(t);
-	t->intr_wq = &c->exit_wq;
-	while (c->state != SVA_PROC_ZOMBIE && !t->proc->dying)
-		sva_wait(k->sim, &c->exit_wq);
+	t->intr_wq = &p->child_wq;
+	for (;;) {
+		c = sva_proc_find(k, pid);
+		if (!c || c->parent != p) {
+			r = -ECHILD;
+			break;
+		}
+		if (p->dying) {
+			r = -EINTR;	/* we end in user_return; init reaps the child */
+			break;
+		}
+		if (c->state == SVA_PROC_ZOMBIE) {
+			if (status)
+				*status = c->exit.signal ? 128 + c->exit.signal : c->exit.code;
+			sva_proc_reap(c);
+			r = pid;
+			break;
+		}
+		sva_wait(k->sim, &p->child_wq);
+	}
 	t->intr_wq = NULL;
 	sva_thread_on_cpu(t);
 	user_return(t);
-	if (status)
-		*status = c->exit.signal ? 128 + c->exit.signal : c->exit.code;
-	sva_proc_reap(c);
-	return pid;
+	return r;
 }
 
 int sva_nanosleep(uint64_t ns)

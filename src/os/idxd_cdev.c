@@ -173,8 +173,13 @@ static int wq_open(struct sva_chardev *cdev, struct sva_proc *p, struct sva_file
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
+	/* Claimed before the bind sleeps: a second opener meanwhile must find it taken. */
+	if (wq->dedicated)
+		wq->owner = p;
 	r = iommu_sva_bind_device(idxd->k->iommu, sva_dsa_pcidev(idxd->dsa), p->mm, &ctx->bond);
 	if (r) {
+		if (wq->dedicated)
+			wq->owner = NULL;
 		free(ctx);
 		return r;
 	}
@@ -188,11 +193,11 @@ static int wq_open(struct sva_chardev *cdev, struct sva_proc *p, struct sva_file
 	if (wq->dedicated) {
 		r = sva_idxd_wq_set_pasid(wq, ctx->pasid, true);
 		if (r) {
+			wq->owner = NULL;
 			iommu_sva_unbind_device(ctx->bond);
 			free(ctx);
 			return r;
 		}
-		wq->owner = p;
 		wq->owner_pasid = ctx->pasid;
 	}
 	sva_mmgrab(ctx->mm);

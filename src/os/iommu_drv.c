@@ -155,33 +155,67 @@ struct sva_iommu_devinfo *sva_iommu_devinfo(struct sva_iommu_drv *drv, struct sv
 	return NULL;
 }
 
+/* Directory entries for @max_pasids, at least 2^7 (PDTS 0). */
+static unsigned dir_entries_for(uint32_t max_pasids)
+{
+	unsigned n = 1u << 7;
+
+	while ((uint64_t)n << 6 < max_pasids)
+		n <<= 1;
+	return n;
+}
+
+static void devinfo_free(struct sva_iommu_drv *drv, struct sva_iommu_devinfo *info)
+{
+	if (info->pasid_tables)
+		for (unsigned i = 0; i < info->dir_entries; i++)
+			if (info->pasid_tables[i])
+				sva_frame_put(&drv->k->frames, info->pasid_tables[i]);
+	if (info->pasid_dir)
+		for (unsigned i = 0; i < info->dir_frames; i++)
+			sva_frame_put(&drv->k->frames, info->pasid_dir + (uint64_t)i * SVA_FRAME_SIZE);
+	free(info->pasid_tables);
+	free(info);
+}
+
 int sva_iommu_probe_device(struct sva_iommu_drv *drv, struct sva_pcidev *dev)
 {
-	unsigned bus = dev->rid >> 8, devfn = dev->rid & 0xff;
+	unsigned bus = dev->rid >> 8, devfn = dev->rid & 0xff, width, pdts = 0;
 	struct sva_iommu_devinfo *info;
 	uint64_t ce;
 	int r;
 
-	if (devfn >= 128)
+	width = dev->max_pasid_width ? dev->max_pasid_width : SVA_PASID_BITS;
+	if (devfn >= 128 || width > SVA_PASID_BITS)
 		return -EINVAL;	/* only the lower context tables are built */
 	info = calloc(1, sizeof(*info));
 	if (!info)
 		return -ENOMEM;
+	info->max_pasids = 1u << width;
+	info->dir_entries = dir_entries_for(info->max_pasids);
+	info->dir_frames = (info->dir_entries * 8 + SVA_FRAME_SIZE - 1) / SVA_FRAME_SIZE;
+	while ((1u << (pdts + 7)) < info->dir_entries)
+		pdts++;
+	info->pasid_tables = calloc(info->dir_entries, sizeof(*info->pasid_tables));
+	if (!info->pasid_tables) {
+		free(info);
+		return -ENOMEM;
+	}
 	r = sva_iommu_attach(drv->hw, dev);
 	if (r)
 		goto fail;
-	r = frame(drv, &info->pasid_dir);
+	r = sva_frame_alloc_contig(&drv->k->frames, info->dir_frames, &info->pasid_dir);
 	if (r)
 		goto fail_detach;
 	if (!drv->ctx[bus]) {
 		r = frame(drv, &drv->ctx[bus]);
 		if (r)
-			goto fail_dir;
+			goto fail_detach;
 		wr64(drv, drv->root + bus * 16, drv->ctx[bus] | RE_LP);
 	}
 	info->dev = dev;
-	/* PDTS = 2: 2^9 directory entries, one frame, PASIDs below 2^15. */
-	ce = info->pasid_dir | SMCE_P | SMCE_PASIDE | SMCE_DTE | SMCE_PRE | (2ull << SMCE_PDTS_SHIFT);
+	/* PDTS: the directory has 2^(PDTS+7) entries. */
+	ce = info->pasid_dir | SMCE_P | SMCE_PASIDE | SMCE_DTE | SMCE_PRE | ((uint64_t)pdts << SMCE_PDTS_SHIFT);
 	wr64(drv, drv->ctx[bus] + devfn * 32 + 8, 0);
 	wr64(drv, drv->ctx[bus] + devfn * 32, ce);
 	/* The capabilities Linux enables for SVA: PASID, then PRI and ATS. */
@@ -194,12 +228,10 @@ int sva_iommu_probe_device(struct sva_iommu_drv *drv, struct sva_pcidev *dev)
 	/* A context entry went from not present to present: flush the context cache. */
 	return sva_qi_submit_sync(drv, (const uint64_t[][4]){ { QI_CC | (3ull << 4) } }, 1, false);
 
-fail_dir:
-	sva_frame_put(&drv->k->frames, info->pasid_dir);
 fail_detach:
 	sva_iommu_detach(drv->hw, dev);
 fail:
-	free(info);
+	devinfo_free(drv, info);
 	return r;
 }
 
@@ -210,15 +242,22 @@ void sva_iommu_release_device(struct sva_iommu_drv *drv, struct sva_pcidev *dev)
 
 		if (info->dev != dev)
 			continue;
+		/*
+		 * A bond still here was left by a task frozen inside a bind or
+		 * an unbind at power-off: it goes with its device.
+		 */
+		for (struct sva_bond *b = drv->bonds, *n; b; b = n) {
+			n = b->next;
+			if (b->info == info) {
+				b->users = 1;
+				iommu_sva_unbind_device(b);
+			}
+		}
 		wr64(drv, drv->ctx[dev->rid >> 8] + (dev->rid & 0xff) * 32, 0);
-		for (unsigned i = 0; i < 512; i++)
-			if (info->pasid_tables[i])
-				sva_frame_put(&drv->k->frames, info->pasid_tables[i]);
-		sva_frame_put(&drv->k->frames, info->pasid_dir);
 		*p = info->next;
 		dev->pasid_enabled = dev->ats_enabled = dev->pri_enabled = false;
 		sva_iommu_detach(drv->hw, dev);
-		free(info);
+		devinfo_free(drv, info);
 		return;
 	}
 }
@@ -229,8 +268,9 @@ static int pasid_entry_pa(struct sva_iommu_drv *drv, struct sva_iommu_devinfo *i
 	unsigned di = pasid >> 6;
 	int r;
 
-	if (di >= 512)
-		return -ENOSPC;
+	if (pasid >= info->max_pasids)
+		return -EOVERFLOW;
+	assert(di < info->dir_entries);
 	if (!info->pasid_tables[di]) {
 		if (!alloc)
 			return -ENOENT;
@@ -362,6 +402,9 @@ int sva_iommu_drv_init(struct sva_kernel *k, struct sva_machine *m,
 	drv->next_did = 1;
 	drv->qi_poll = 100;		/* guess: a short cpu_relax() loop */
 	sva_mutex_init(&drv->qi_lock);
+	sva_mutex_init(&drv->sva_lock);
+	sva_mutex_init(&drv->bonds_lock);
+	sva_waitq_init(&drv->domain_idle_wq);
 	sva_waitq_init(&drv->prq_wq);
 	sva_waitq_init(&drv->prq_done_wq);
 	drv->st = (struct sva_iommu_drv_stats){

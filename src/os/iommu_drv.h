@@ -23,11 +23,17 @@ struct sva_kernel;
 struct sva_machine;
 struct sva_iommu_drv;
 
-/* Per device: its PASID directory and tables. */
+/*
+ * Per device: its PASID directory and tables.  The directory covers every
+ * PASID the device can carry (Linux sizes it from the device's max_pasids
+ * too): 2^20 PASIDs take 16384 entries, 128 KiB of contiguous frames.
+ */
 struct sva_iommu_devinfo {
 	struct sva_pcidev *dev;
-	uint64_t pasid_dir;		/* one frame: 512 entries, PASIDs < 32768 */
-	uint64_t pasid_tables[512];	/* frame per directory entry, 0 = none */
+	uint32_t max_pasids;		/* PASIDs below this (Linux: dev->iommu->max_pasids) */
+	uint64_t pasid_dir;		/* dir_frames contiguous frames */
+	unsigned dir_entries, dir_frames;
+	uint64_t *pasid_tables;		/* frame per directory entry, 0 = none */
 	struct sva_iommu_devinfo *next;
 };
 
@@ -37,6 +43,7 @@ struct sva_domain {
 	struct sva_mm *mm;
 	uint16_t did;
 	unsigned users;			/* bonds */
+	unsigned active;		/* notifier callbacks running on it (they sleep) */
 	bool released;			/* the mm's release notifier ran */
 	struct sva_mmu_notifier mn;
 	struct sva_domain *next;
@@ -80,6 +87,20 @@ struct sva_iommu_drv {
 	struct sva_domain *domains;
 	struct sva_bond *bonds;
 	uint16_t next_did;
+	/*
+	 * iommu_sva_lock: one bind or unbind at a time.  Both sleep (set-up
+	 * and teardown wait for queued invalidations), and without it a
+	 * second binder of the same mm would find the domain half built.
+	 */
+	struct sva_mutex sva_lock;
+	/*
+	 * The bond list while a notifier walks it: invalidate_range_end and
+	 * release sleep between bonds.  Its holders wait only for the
+	 * invalidation queue, never for sva_lock or an mm's lock, so it can
+	 * be taken under both.
+	 */
+	struct sva_mutex bonds_lock;
+	struct sva_waitq domain_idle_wq;	/* a domain's notifier callbacks ended */
 
 	/* queued invalidation */
 	struct sva_mutex qi_lock;

@@ -28,19 +28,22 @@ static struct sva_pasid_slot *slot(const struct sva_pasid_space *ps, uint32_t pa
 	return pasid < ps->nr_slots ? &ps->slot[pasid] : NULL;
 }
 
-int sva_pasid_alloc(struct sva_pasid_space *ps, void *owner, uint32_t *pasid)
+int sva_pasid_alloc_below(struct sva_pasid_space *ps, void *owner, uint32_t limit, uint32_t *pasid)
 {
 	uint32_t p;
 
+	if (limit > ps->max)
+		limit = ps->max;
 	/*
-	 * Linear search from 1: the slot array is as long as the highest
-	 * PASID ever used, which lowest-first keeps near the number of live
-	 * address spaces.
+	 * Lowest free first, searched from the lowest value that can be free:
+	 * the slot array is as long as the highest PASID ever used, which
+	 * lowest-first keeps near the number of live address spaces.
 	 */
-	for (p = 1; p < ps->nr_slots; p++)
+	for (p = ps->lowest_free > 1 ? ps->lowest_free : 1; p < ps->nr_slots; p++)
 		if (ps->slot[p].state == SVA_PASID_FREE)
 			break;
-	if (p >= ps->max)
+	ps->lowest_free = p;
+	if (p >= limit)
 		return -ENOSPC;
 	if (p >= ps->nr_slots) {
 		uint32_t n = ps->nr_slots ? ps->nr_slots * 2 : 64;
@@ -57,16 +60,26 @@ int sva_pasid_alloc(struct sva_pasid_space *ps, void *owner, uint32_t *pasid)
 	}
 	assert(p != 0 && ps->slot[p].state == SVA_PASID_FREE && ps->slot[p].holds == 0);
 	ps->slot[p] = (struct sva_pasid_slot){ .state = SVA_PASID_LIVE, .owner = owner };
+	ps->lowest_free = p + 1;
 	ps->nr_live++;
 	ps->allocs++;
 	*pasid = p;
 	return 0;
 }
 
+int sva_pasid_alloc(struct sva_pasid_space *ps, void *owner, uint32_t *pasid)
+{
+	return sva_pasid_alloc_below(ps, owner, ps->max, pasid);
+}
+
 static void maybe_free(struct sva_pasid_space *ps, struct sva_pasid_slot *s)
 {
 	if (s->state == SVA_PASID_DRAINING && s->holds == 0) {
+		uint32_t pasid = (uint32_t)(s - ps->slot);
+
 		s->state = SVA_PASID_FREE;
+		if (pasid < ps->lowest_free)
+			ps->lowest_free = pasid;
 		ps->nr_draining--;
 		ps->frees++;
 	}

@@ -43,6 +43,7 @@ struct sva_pasid_space {
 	uint32_t max;			/* one past the largest valid PASID */
 	struct sva_pasid_slot *slot;	/* grows with the highest PASID used */
 	uint32_t nr_slots;
+	uint32_t lowest_free;		/* no free PASID below it (a search hint) */
 	uint32_t nr_live, nr_draining;
 	uint64_t allocs, frees;
 };
@@ -53,6 +54,11 @@ void sva_pasid_space_fini(struct sva_pasid_space *ps);
 
 /* Lowest free PASID, owned by @owner; -ENOSPC when none is left. */
 int sva_pasid_alloc(struct sva_pasid_space *ps, void *owner, uint32_t *pasid);
+/*
+ * The same, below @limit (a device's max_pasids, as Linux's
+ * iommu_alloc_global_pasid() bounds its search by the device that asks).
+ */
+int sva_pasid_alloc_below(struct sva_pasid_space *ps, void *owner, uint32_t limit, uint32_t *pasid);
 /* The owner is gone; frees the value now, or when the last hold drops. */
 void sva_pasid_release(struct sva_pasid_space *ps, uint32_t pasid);
 void sva_pasid_hold(struct sva_pasid_space *ps, uint32_t pasid);

@@ -210,6 +210,8 @@ _Noreturn void sva_thread_exit(struct sva_thread *t, int code)
 			p->exit.code = code;
 		}
 		proc_exit(p);
+	} else if (p->nr_threads == 1 && p->exec_thread) {
+		sva_wake_all(k->sim, &p->exec_thread->sig_wq);	/* exec's de_thread is done */
 	}
 	sva_task_exit(k->sim, code);
 }
@@ -260,7 +262,7 @@ static struct sva_proc *proc_new(struct sva_kernel *k, const char *name, struct 
 		parent->children = p;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "proc");
-	sva_waitq_init(&p->exit_wq);
+	sva_waitq_init(&p->child_wq);
 	p->next = k->procs;
 	k->procs = p;
 	sva_counter_inc(k->st.procs);
@@ -455,7 +457,13 @@ static void proc_exit(struct sva_proc *p)
 				  (struct sva_trace_arg[]){ SVA_TARG_U("pid", (uint64_t)p->pid),
 							    SVA_TARG_I("code", p->exit.code),
 							    SVA_TARG_I("signal", p->exit.signal) }, 3);
-	sva_wake_all(k->sim, &p->exit_wq);
+	/*
+	 * The waiters sleep on the parent, not on us (Linux: wait_chldexit):
+	 * whoever reaps us frees us, and another waiter must not be left
+	 * sleeping on, or pointing its kill wake-up at, freed memory.
+	 */
+	if (p->parent)
+		sva_wake_all(k->sim, &p->parent->child_wq);
 }
 
 void sva_proc_reap(struct sva_proc *p)
@@ -518,15 +526,23 @@ void sva_fput(struct sva_file *f)
 
 int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid)
 {
+	return sva_mm_get_pasid_below(mm, SVA_PASID_MAX, pasid);
+}
+
+int sva_mm_get_pasid_below(struct sva_mm *mm, uint32_t limit, uint32_t *pasid)
+{
 	struct sva_kernel *k = mm->k;
 	int r;
 
+	/* Linux's iommu_sva_bind_device: a PASID the device cannot carry is EOVERFLOW. */
+	if (mm->pasid != SVA_PASID_INVALID && mm->pasid >= limit)
+		return -EOVERFLOW;
 	if (mm->pasid == SVA_PASID_INVALID) {
 		char who[64];
 
 		if (mm->exited)
 			return -ESRCH;
-		r = sva_pasid_alloc(&k->pasids, mm, &mm->pasid);
+		r = sva_pasid_alloc_below(&k->pasids, mm, limit, &mm->pasid);
 		if (r)
 			return r;
 		sva_check_pasid_allocated(k, mm->pasid);

@@ -131,11 +131,12 @@ struct sva_proc {
 	unsigned nr_threads;		/* not yet dead */
 	uint8_t state;
 	bool dying;			/* being killed: threads exit at the next chance */
+	struct sva_thread *exec_thread;	/* exec is waiting for the other threads to end */
 	struct sva_proc_exit exit;
 	sva_sig_handler handlers[SVA_NSIG];
 	void *handler_arg[SVA_NSIG];
 	struct sva_file *fds[SVA_MAX_FDS];
-	struct sva_waitq exit_wq;	/* waitpid */
+	struct sva_waitq child_wq;	/* waitpid: sleeps here until a child of ours exits */
 	struct sva_thread_stats st;	/* of threads that finished */
 	int track;
 	struct sva_proc *next;		/* kernel list */
@@ -178,6 +179,13 @@ int sva_proc_thread_create(struct sva_thread *self, sva_guest_fn fn, void *arg, 
  * already joined), -EDEADLK (itself), -EINTR (the process is being killed).
  */
 int sva_proc_thread_join(struct sva_thread *self, int tid);
+/*
+ * exec (os/exec.c): end every other thread, give the process a new empty
+ * mm without PASID, clear @t's IA32_PASID and activation, reset signal
+ * handlers; @name (if any) becomes the process name.  0, or -ENOMEM with
+ * nothing changed.  Does not return when the process is killed meanwhile.
+ */
+int sva_proc_exec(struct sva_thread *t, const char *name);
 
 /* The thread running in the calling task, or NULL. */
 struct sva_thread *sva_thread_current(struct sva_kernel *k);
@@ -191,6 +199,12 @@ void sva_fput(struct sva_file *f);
 
 /* The mm's PASID, allocated on first request (iommu_sva's mm_get_pasid). */
 int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid);
+/*
+ * The same for a device that carries PASIDs below @limit only: an mm
+ * whose PASID is already at or above it gets -EOVERFLOW, a new one is
+ * taken below it (-ENOSPC when none is free there).
+ */
+int sva_mm_get_pasid_below(struct sva_mm *mm, uint32_t limit, uint32_t *pasid);
 
 /* Drop every thread's task pointer (their tasks are being freed). */
 void sva_procs_forget_tasks(struct sva_kernel *k);
