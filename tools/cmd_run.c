@@ -119,11 +119,8 @@ int sva_cmd_run(int argc, char **argv)
 			return SVA_EXIT_USAGE;
 		}
 	}
-	cfg = (struct sva_system_config){
-		.seed = seed, .trace = trace, .nr_cpus = s->cpus, .ram_size = s->ram,
-		.pasid_max = s->pasid_max, .iommu = &s->iommu, .accel_config = s->accel_config,
-		.frame_limit = s->frames, .atc_entries = s->atc_entries,
-	};
+	cfg = scenario_system_config(s, seed);
+	cfg.trace = trace;
 	sys = sva_system_create_err(&cfg, err, sizeof(err));
 	if (!sys) {
 		if (err[0])
