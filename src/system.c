@@ -118,6 +118,7 @@ struct sva_system *sva_system_create_err(const struct sva_system_config *cfg, ch
 	if (!err && sys->kernel.check.on)
 		sva_machine_set_dma_observer(sys->machine, &sys->kernel.check.obs);
 	sys->kernel.dsa_atc_entries = cfg->atc_entries;
+	sys->kernel.pcie_path = cfg->pcie_path;
 	if (!err)
 		err = probe_accels(sys, errbuf, errlen);
 	if (err) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include <sva/iommu.h>
+#include <sva/pcie.h>
 #include <sva/sim.h>
 #include <sva/system.h>
 
@@ -68,6 +69,7 @@ struct scenario {
 	uint32_t pasid_max;
 	uint64_t frames;		/* usable RAM frames (forces OOM); 0 = all */
 	unsigned atc_entries;		/* device TLB entries per DSA; 0 = default */
+	struct sva_pcie_path_config pcie_path;	/* root port .. each DSA; all zero = default */
 	struct sva_iommu_config iommu;
 	/* fault plan */
 	unsigned iopf_failures;		/* answer this many page request groups with Response Failure */

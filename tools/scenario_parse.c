@@ -486,13 +486,14 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 		uint64_t x;
 
 		if (!json_object_is_type(v, json_type_object))
-			return fail(c, "$.machine", "expected an object (cpus, ram_mb, pasid_max, frames, atc_entries)");
+			return fail(c, "$.machine", "expected an object (cpus, ram_mb, pasid_max, frames, atc_entries, "
+				    "pcie_path)");
 		json_object_object_foreach(v, key2, val2) {
 			(void)val2;
 			if (strcmp(key2, "cpus") && strcmp(key2, "ram_mb") && strcmp(key2, "pasid_max") &&
-			    strcmp(key2, "frames") && strcmp(key2, "atc_entries"))
+			    strcmp(key2, "frames") && strcmp(key2, "atc_entries") && strcmp(key2, "pcie_path"))
 				return fail(c, "$.machine", "\"%s\" is not a machine field (cpus, ram_mb, "
-					    "pasid_max, frames, atc_entries)", key2);
+					    "pasid_max, frames, atc_entries, pcie_path)", key2);
 		}
 		if (json_object_object_get_ex(v, "cpus", &m)) {
 			if ((r = get_u64(c, m, "$.machine.cpus", 1, 256, &x)))
@@ -517,6 +518,46 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 			if ((r = get_u64(c, m, "$.machine.pasid_max", 2, 1u << 20, &x)))
 				return r;
 			s->pasid_max = (uint32_t)x;
+		}
+		/* [{"type": "root_port", "dmwr": B}, {"type": "switch", "dmwr": B}, ...], root side first */
+		if (json_object_object_get_ex(v, "pcie_path", &m)) {
+			size_t n = json_object_is_type(m, json_type_array) ? json_object_array_length(m) : 0;
+
+			if (n < 1 || n > 1 + SVA_PCIE_MAX_SWITCHES)
+				return fail(c, "$.machine.pcie_path", "expected an array of 1..%d ports: a root_port, "
+					    "then switches", 1 + SVA_PCIE_MAX_SWITCHES);
+			for (size_t i = 0; i < n; i++) {
+				json_object *port = json_object_array_get_idx(m, i), *f;
+				const char *want = i ? "switch" : "root_port", *type;
+				char sub[64];
+				bool dmwr = true;
+
+				snprintf(sub, sizeof(sub), "$.machine.pcie_path[%zu]", i);
+				if (!json_object_is_type(port, json_type_object) ||
+				    !json_object_object_get_ex(port, "type", &f) ||
+				    !json_object_is_type(f, json_type_string))
+					return fail(c, sub, "expected an object with \"type\" (root_port, switch) "
+						    "and \"dmwr\" (true or false)");
+				type = json_object_get_string(f);
+				if (strcmp(type, want))
+					return fail(c, sub, "type \"%s\": expected \"%s\" (the root port comes "
+						    "first, only switches follow)", type, want);
+				json_object_object_foreach(port, key3, val3) {
+					(void)val3;
+					if (strcmp(key3, "type") && strcmp(key3, "dmwr"))
+						return fail(c, sub, "\"%s\" is not a port field (type, dmwr)", key3);
+				}
+				if (json_object_object_get_ex(port, "dmwr", &f)) {
+					snprintf(sub + strlen(sub), sizeof(sub) - strlen(sub), ".dmwr");
+					if ((r = get_bool(c, f, sub, &dmwr)))
+						return r;
+				}
+				if (i)
+					s->pcie_path.switch_no_dmwr[i - 1] = !dmwr;
+				else
+					s->pcie_path.root_no_dmwr = !dmwr;
+			}
+			s->pcie_path.nr_switches = (unsigned)n - 1;
 		}
 	}
 	if (json_object_object_get_ex(root, "iommu", &v)) {

@@ -101,6 +101,7 @@ struct sva_cpu_stats {
 	uint64_t tlb_hits, tlb_misses, walks;
 	uint64_t exceptions, reexecutions;
 	uint64_t enq_accepted, enq_retry, movdir64b;
+	uint64_t enq_ur;	/* of enq_retry: answered Unsupported Request (no DMWr on the path) */
 	/* UMWAIT: executed, woken by a store to the monitored line, by the deadline, by the OS limit */
 	uint64_t umwait, umwait_store, umwait_deadline, umwait_os_limit;
 };

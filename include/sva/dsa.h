@@ -6,7 +6,8 @@
  * registers (capabilities, GENCFG/GENCTRL/GENSTS, CMD/CMDSTS, SWERR, and
  * the GRPCFG and WQCFG tables), BAR2 the work-queue portals (four 4 KiB
  * pages per WQ: unlimited/limited x MSI-X/IMS).  Shared WQs take ENQCMD
- * and ENQCMDS, dedicated WQs MOVDIR64B.  Engines of a group pull
+ * and ENQCMDS - PCIe Deferrable Memory Writes, which reach the device only
+ * over a path that routes them (sva/pcie.h) - dedicated WQs MOVDIR64B.  Engines of a group pull
  * descriptors from the group's WQs and execute them on real bytes, reading
  * and writing through the device TLB (ATC), ATS and PRI.  Descriptors and
  * completion records are <linux/idxd.h>'s.
@@ -26,6 +27,8 @@ extern "C" {
 struct sva_machine;
 struct sva_dsa;
 struct sva_pcidev;
+struct sva_pcie_path;
+struct sva_pcie_path_config;
 
 /* BAR0 layout (Linux drivers/dma/idxd/registers.h) */
 #define SVA_DSA_VERSION		0x00
@@ -70,6 +73,9 @@ struct sva_dsa_config {
 	unsigned atc_entries;		/* 0 = 64 */
 	unsigned nr_vectors;		/* MSI-X vectors; 0 = 9 (0 = misc, 1..8 completions) */
 	sva_time_t pri_timeout;		/* give up on a page response; 0 = 100 us */
+	/* The PCIe path from the root port down to the device; NULL = right below a root port. */
+	const struct sva_pcie_path_config *pcie_path;
+	bool no_dmwr_completer;		/* clear DMWr Completer Supported (DSA sets it) */
 	/* Interrupt delivery to the kernel's handler for @vector. */
 	void (*irq)(void *ctx, unsigned vector);
 	void *irq_ctx;
@@ -84,6 +90,8 @@ uint64_t sva_dsa_bar0(const struct sva_dsa *dsa);
 uint64_t sva_dsa_bar2(const struct sva_dsa *dsa);
 /* The PCIe function, for the IOMMU (sva_iommu_probe_device). */
 struct sva_pcidev *sva_dsa_pcidev(struct sva_dsa *dsa);
+/* Its path from the root port: config-space bits the OS enables, UR counts. */
+struct sva_pcie_path *sva_dsa_pcie_path(struct sva_dsa *dsa);
 /* Physical address of WQ @wq's portal page (@limited, IMS when @ims). */
 uint64_t sva_dsa_portal(const struct sva_dsa *dsa, unsigned wq, bool limited, bool ims);
 
@@ -100,6 +108,7 @@ void sva_dsa_accounting(const struct sva_dsa *dsa, uint64_t *accepted, uint64_t 
 
 struct sva_dsa_stats {
 	uint64_t submitted, accepted, retried, dropped;	/* at the portals */
+	uint64_t dmwr_ur;		/* enqueue stores the PCIe path answered UR (not submitted) */
 	uint64_t completed, failed, aborted;		/* descriptors (batch members included) */
 	uint64_t top_completed;				/* WQ entries finished by an engine */
 	uint64_t batches, batch_descs, bytes;

@@ -45,7 +45,20 @@ struct sva_phys_config {
 enum sva_enq_status {
 	SVA_ENQ_ACCEPTED = 0,	/* the instruction clears ZF */
 	SVA_ENQ_RETRY = 1,	/* the instruction sets ZF */
+	/*
+	 * The DMWr carrying the store was answered Unsupported Request by a
+	 * port on the path or by the device (sva/pcie.h): nothing was queued.
+	 * The instruction sets ZF as for retry - the SDM's "not an enqueue
+	 * register" case; that UR maps to it is our reading (unverified).
+	 */
+	SVA_ENQ_UR = 2,
 };
+
+/* Does the enqueue store's status set ZF (the instruction reports retry)? */
+static inline bool sva_enq_zf(int status)
+{
+	return status == SVA_ENQ_RETRY || status == SVA_ENQ_UR;
+}
 
 /*
  * What a device implements for its MMIO region.  @off is relative to the
@@ -58,7 +71,7 @@ struct sva_mmio_ops {
 	int (*write)(void *opaque, uint64_t off, unsigned size, uint64_t val);
 	/*
 	 * A 64-byte non-posted enqueue store (@off is 64-byte aligned).
-	 * Returns SVA_ENQ_ACCEPTED, SVA_ENQ_RETRY or a negative errno.  NULL
+	 * Returns SVA_ENQ_ACCEPTED, SVA_ENQ_RETRY, SVA_ENQ_UR or a negative errno.  NULL
 	 * means the region has no enqueue registers: the store is dropped and
 	 * the instruction reports retry, as the SDM says for ENQCMD to
 	 * anything but an enqueue register.
@@ -132,7 +145,8 @@ int sva_phys_discard(struct sva_phys *phys, uint64_t pa, uint64_t n);
  * The 64-byte stores.  @pa must be 64-byte aligned (-EINVAL otherwise: the
  * CPU checks alignment before it gets here).
  *
- * sva_phys_enqueue() returns SVA_ENQ_ACCEPTED or SVA_ENQ_RETRY.  RETRY with
+ * sva_phys_enqueue() returns SVA_ENQ_ACCEPTED, SVA_ENQ_RETRY or (from a
+ * device whose PCIe path refuses the DMWr) SVA_ENQ_UR.  RETRY with
  * nothing written when @pa is RAM or a region without an enqcmd handler
  * (SDM vol. 2, ENQCMD: such stores are dropped).  -EIO (machine check) when
  * @pa is unbacked; a device's negative errno is passed up.

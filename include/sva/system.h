@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include <sva/guest.h>
+#include <sva/pcie.h>
 #include <sva/sim.h>
 
 #ifdef __cplusplus
@@ -37,6 +38,12 @@ struct sva_system_config {
 	uint64_t frame_limit;		/* usable RAM frames (to force OOM); 0 = all */
 	unsigned atc_entries;		/* device TLB entries per DSA; 0 = 64 */
 	const struct sva_iommu_config *iommu;	/* NULL = defaults */
+	/*
+	 * The PCIe path from the root port down to each DSA (sva/pcie.h); all
+	 * zero = right below a root port that carries DMWr.  A path without
+	 * DMWr keeps the kernel from enabling shared WQs.
+	 */
+	struct sva_pcie_path_config pcie_path;
 	/*
 	 * accel-config JSON for the accelerators: a file path, or the JSON
 	 * text itself when it starts with '{' or '['.  NULL = the default

@@ -10,7 +10,9 @@
  * the 64-byte source load (#PF); then the source's low dword (ENQCMD #GP);
  * then the destination is translated as a write (#PF).  Only then does the
  * store leave the core, so an exception never has a visible effect and
- * re-executing the instruction is always safe.
+ * re-executing the instruction is always safe.  The enqueue store travels
+ * as a PCIe Deferrable Memory Write (sva/pcie.h); MOVDIR64B as a posted
+ * write.
  */
 #include <string.h>
 
@@ -116,14 +118,22 @@ static int enq_once(struct sva_cpu *cpu, void *a, struct sva_exception *exc)
 	cpu_charge(cpu, t->enqcmd_rtt - half);
 	cpu_settle(cpu);
 	trace_enq(cpu, insn, start, pa, dword0,
-		  r == SVA_ENQ_ACCEPTED ? "accepted" : r == SVA_ENQ_RETRY ? "retry" : "error");
+		  r == SVA_ENQ_ACCEPTED ? "accepted" : r == SVA_ENQ_RETRY ? "retry" :
+		  r == SVA_ENQ_UR ? "unsupported request" : "error");
 	if (r < 0)
 		return r;
+	/*
+	 * An Unsupported Request completion (a path without DMWr) is no
+	 * exception: the store was dropped and ZF says retry, so software
+	 * that retries forever spins - the OS must not hand out such a portal.
+	 */
 	if (r == SVA_ENQ_ACCEPTED)
 		cpu->stats.enq_accepted++;
 	else
 		cpu->stats.enq_retry++;
-	*e->zf = r == SVA_ENQ_RETRY;
+	if (r == SVA_ENQ_UR)
+		cpu->stats.enq_ur++;
+	*e->zf = sva_enq_zf(r);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "os/idxd.h"
 #include "os/iommu_drv.h"
 #include "os/kernel.h"
+#include "os/pci.h"
 
 static uint64_t rd(struct sva_idxd *idxd, unsigned off)
 {
@@ -190,6 +191,13 @@ static int apply(struct sva_idxd *idxd, const struct idxd_cfg_device *dev, char 
 		kw->priority = w->priority;
 		if (!on)
 			continue;
+		if (!kw->dedicated && !idxd->dmwr) {
+			/* Linux's drv_enable_wq: no shared WQ without SWQ support (IDXD_SCMD_WQ_NO_SWQ_SUPPORT). */
+			snprintf(err, errlen, "dsa%d/%s: mode shared needs Deferrable Memory Writes on the PCIe "
+				 "path ($.machine.pcie_path), and %s does not carry them; use a dedicated WQ",
+				 idxd->id, kw->name, idxd->dmwr_obstacle);
+			return -EOPNOTSUPP;
+		}
 		wq_mask[w->group_id] |= 1ull << w->id;
 		v16 = (uint16_t)w->size;
 		memcpy(cfg, &v16, 2);
@@ -266,6 +274,7 @@ int sva_idxd_probe(struct sva_kernel *k, const struct idxd_cfg_device *dev,
 	idxd->dsa = sva_dsa_create(k->machine, &(struct sva_dsa_config){
 		.name = name, .rid = (uint16_t)(0x6a01 + (dev->id << 8)),
 		.irq = idxd_irq, .irq_ctx = idxd, .atc_entries = k->dsa_atc_entries,
+		.pcie_path = &k->pcie_path,
 	});
 	if (!idxd->dsa) {
 		snprintf(err, errlen, "%s: cannot create the device: %s", name, strerror(errno));
@@ -291,6 +300,14 @@ int sva_idxd_probe(struct sva_kernel *k, const struct idxd_cfg_device *dev,
 			snprintf(err, errlen, "%s: IOMMU probe failed: %s", name, strerror(-r));
 	}
 	if (!r) {
+		const struct sva_pcie_port *in_way;
+
+		idxd->dmwr = !sva_pci_enable_dmwr(sva_dsa_pcie_path(idxd->dsa), &in_way);
+		if (!idxd->dmwr) {
+			snprintf(idxd->dmwr_obstacle, sizeof(idxd->dmwr_obstacle), "%s", in_way->name);
+			sva_journal(k->sim, "pci", "%s: DMWr not enabled: %s cannot carry it; no shared WQs",
+				    name, in_way->name);
+		}
 		idxd->cfg = *dev;
 		for (unsigned i = 0; i < idxd->cfg.nr_wqs; i++)
 			idxd->cfg.wqs[i].name = idxd->cfg.wqs[i].driver_name = NULL;

@@ -73,6 +73,12 @@ struct sva_idxd {
 	char err[256];			/* last error, for messages */
 	struct idxd_cfg_device cfg;	/* what was applied (strings dropped), for a reset */
 	struct sva_mutex cmd_lock;	/* one command at a time (idxd's cmd_lock) */
+	/*
+	 * The PCI core enabled DMWr down to the device: only then may shared
+	 * WQs be enabled (enqueue stores are DMWr).  Else the port in the way.
+	 */
+	bool dmwr;
+	char dmwr_obstacle[16];
 	uint64_t resets;
 	struct sva_idxd *next;
 };

@@ -121,10 +121,10 @@ static int64_t wq_write(struct sva_file *f, struct sva_thread *t, uint64_t va, u
 		else
 			for (int tries = 0; tries < 32; tries++) {	/* IDXD_ENQCMDS_RETRIES */
 				r = sva_phys_enqueue(idxd->k->phys, ctx->wq->portal, d);
-				if (r != SVA_ENQ_RETRY)
+				if (!sva_enq_zf(r))
 					break;
 			}
-		if (r == SVA_ENQ_RETRY)
+		if (sva_enq_zf(r))
 			return done ? (int64_t)done : -EAGAIN;
 		if (r < 0)
 			return r;

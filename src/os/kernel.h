@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <sva/paging.h>
+#include <sva/pcie.h>
 #include <sva/phys.h>
 #include <sva/sim.h>
 #include <sva/stats.h>
@@ -63,6 +64,7 @@ struct sva_kernel {
 	struct sva_iommu_drv *iommu;	/* the (one) IOMMU's driver */
 	struct sva_idxd *idxds;		/* DSA devices the idxd driver bound */
 	unsigned dsa_atc_entries;	/* the hardware probe finds: ATC size (0 = default) */
+	struct sva_pcie_path_config pcie_path;	/* ... and each DSA's PCIe path */
 	uint64_t next_tid;
 	/* Flush CPU TLB entries of @mm for [start, end); set by the CPU layer. */
 	void (*flush_tlb)(struct sva_kernel *k, struct sva_mm *mm, uint64_t start, uint64_t end);

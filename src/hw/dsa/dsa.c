@@ -454,6 +454,11 @@ struct sva_dsa *sva_dsa_create(struct sva_machine *m, const struct sva_dsa_confi
 	dsa->phys = sva_machine_phys(m);
 	snprintf(dsa->name, sizeof(dsa->name), "%s", cfg->name ? cfg->name : "dsa0");
 	set_caps(dsa);
+	if (sva_pcie_path_init(&dsa->path, cfg->pcie_path, !cfg->no_dmwr_completer)) {
+		free(dsa);
+		errno = EINVAL;
+		return NULL;
+	}
 	dsa->pci = (struct sva_pcidev){ .rid = dsa->cfg.rid, .ops = &dsa_pci_ops, .priv = dsa,
 					.pri_capacity = 512 };
 	snprintf(dsa->pci.name, sizeof(dsa->pci.name), "%s", dsa->name);
@@ -532,6 +537,7 @@ const char *sva_dsa_name(const struct sva_dsa *dsa) { return dsa->name; }
 uint64_t sva_dsa_bar0(const struct sva_dsa *dsa) { return dsa->bar0; }
 uint64_t sva_dsa_bar2(const struct sva_dsa *dsa) { return dsa->bar2; }
 struct sva_pcidev *sva_dsa_pcidev(struct sva_dsa *dsa) { return &dsa->pci; }
+struct sva_pcie_path *sva_dsa_pcie_path(struct sva_dsa *dsa) { return &dsa->path; }
 
 uint64_t sva_dsa_portal(const struct sva_dsa *dsa, unsigned wq, bool limited, bool ims)
 {

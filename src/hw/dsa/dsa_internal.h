@@ -9,6 +9,7 @@
 #include <sva/dsa.h>
 #include <sva/iommu.h>
 #include <sva/machine.h>
+#include <sva/pcie.h>
 #include <sva/phys.h>
 #include <sva/stats.h>
 
@@ -89,6 +90,7 @@ struct sva_dsa {
 	char name[16];
 	uint64_t bar0, bar2;
 	struct sva_pcidev pci;
+	struct sva_pcie_path path;	/* root port .. this function */
 
 	/* registers */
 	uint64_t gencap, wqcap, grpcap, engcap, opcap[4];

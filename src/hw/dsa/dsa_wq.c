@@ -6,7 +6,9 @@
  * and IMS completion interrupts; any 64-byte-aligned offset in a page is a
  * portal.  A shared WQ takes enqueue stores and answers accepted or retry:
  * retry when the device or WQ is not enabled, the WQ is full, or (limited
- * portal) the WQ already holds `threshold` descriptors.  A dedicated WQ
+ * portal) the WQ already holds `threshold` descriptors.  Enqueue stores are
+ * PCIe DMWr: a path that cannot carry them answers Unsupported Request
+ * before any of that (sva/pcie.h).  A dedicated WQ
  * takes MOVDIR64B, which is posted: when the WQ is full the descriptor is
  * dropped and reported in SWERR, and the PASID is the one in WQCFG.
  */
@@ -82,7 +84,22 @@ static int portal_enqcmd(void *opaque, uint64_t off, const uint8_t data[SVA_ENQ_
 	struct sva_dsa *dsa = opaque;
 	bool limited;
 	struct dsa_wq *wq = portal_wq(dsa, off, &limited);
+	const struct sva_pcie_port *ur;
 
+	/*
+	 * The store came down the PCIe path as a DMWr: when a port on the way
+	 * (or this function) cannot take one it is answered Unsupported
+	 * Request and never reaches a portal.  Checked here because the path
+	 * belongs to the device; nothing below touches the WQ.
+	 */
+	ur = sva_pcie_dmwr_route(&dsa->path);
+	if (ur) {
+		dsa->st.dmwr_ur++;
+		if (dsa->path.dmwr_ur == 1)
+			sva_journal(dsa->sim, dsa->name, "ENQCMD to a portal answered Unsupported Request by %s: "
+				    "the path does not carry DMWr (ZF=1, store dropped)", ur->name);
+		return SVA_ENQ_UR;
+	}
 	dsa->st.submitted++;
 	sva_counter_inc(dsa->c_submitted);
 	if (!wq || !accepting(dsa, wq) || wq->dedicated ||
