@@ -125,8 +125,9 @@ int sva_cmd_run(int argc, char **argv)
 	if (!sys) {
 		if (err[0])
 			fprintf(stderr, "sva run: %s: $.accel_config (%s): %s\n", file ? file : "default scenario",
-				s->accel_config && s->accel_config[0] != '{' && s->accel_config[0] != '[' ?
-				s->accel_config : "inline", err);
+				!s->accel_config ? "the default configuration" :
+				s->accel_config[0] != '{' && s->accel_config[0] != '[' ? s->accel_config : "inline",
+				err);
 		else
 			fprintf(stderr, "sva run: cannot build the system: %s\n", strerror(errno));
 		if (trace)

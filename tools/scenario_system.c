@@ -9,6 +9,6 @@ struct sva_system_config scenario_system_config(const struct scenario *s, uint64
 	return (struct sva_system_config){
 		.seed = seed, .nr_cpus = s->cpus, .ram_size = s->ram, .pasid_max = s->pasid_max,
 		.iommu = &s->iommu, .accel_config = s->accel_config, .frame_limit = s->frames,
-		.atc_entries = s->atc_entries,
+		.atc_entries = s->atc_entries, .pcie_path = s->pcie_path,
 	};
 }
