@@ -107,7 +107,8 @@ struct sva_system *sva_system_create_err(const struct sva_system_config *cfg, ch
 	});
 	if (!sys->machine)
 		goto fail_errno;
-	kc = (struct sva_kernel_config){ .pasid_max = cfg->pasid_max, .frame_limit = cfg->frame_limit,
+	kc = (struct sva_kernel_config){ .pasid_max = cfg->pasid_max, .pid_max = cfg->pid_max,
+					 .frame_limit = cfg->frame_limit,
 					 .check = check_wanted(cfg->check) };
 	err = sva_kernel_init(&sys->kernel, sys->sim, sva_machine_phys(sys->machine), &kc);
 	if (err)

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "bench.h"
+#include "sva_cli.h"
 
 void bench_note(struct bench_table *t, const char *fmt, ...)
 {
@@ -351,7 +352,5 @@ int bench_write_svg(const char *dir, const struct bench_table *t)
 		fprintf(f, "</text>\n");
 	}
 	fprintf(f, "</svg>\n");
-	if (fclose(f))
-		return -errno;
-	return 0;
+	return -sva_close_output(f);
 }

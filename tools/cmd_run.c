@@ -24,8 +24,9 @@ static void run_usage(FILE *f)
 		"configuration, each process and its PASID, the work queues, the device work,\n"
 		"the IOMMU, latency and a timeline of the key events.\n"
 		"\n"
-		"  --seed N       PRNG seed (decimal or 0x hex; default: the scenario's, else 1);\n"
-		"                 the same seed gives the same run, report and trace, byte for byte\n"
+		"  --seed N       PRNG seed, 0 to 2^63-1 in decimal or 0x hex (default: the\n"
+		"                 scenario's, else 1); the same seed gives the same run, report\n"
+		"                 and trace, byte for byte\n"
 		"  --json         print the report as one JSON document on stdout\n"
 		"  --trace FILE   write a Chrome/Perfetto trace (open it in ui.perfetto.dev)\n"
 		"  --timing FILE  timing table (JSON, see docs/calibration.md) instead of the defaults\n"
@@ -64,8 +65,9 @@ int sva_cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:jt:qT:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (!sva_parse_u64(optarg, &ro.seed)) {
-				fprintf(stderr, "sva run: --seed: '%s' is not an unsigned 64-bit number\n", optarg);
+			if (!sva_parse_seed(optarg, &ro.seed)) {
+				fprintf(stderr, "sva run: --seed: '%s' is not a seed (0 to %lld, decimal or 0x hex)\n",
+					optarg, (long long)SVA_SEED_MAX);
 				return SVA_EXIT_USAGE;
 			}
 			ro.seed_given = true;
@@ -123,6 +125,8 @@ int sva_cmd_run(int argc, char **argv)
 	cfg.trace = trace;
 	sys = sva_system_create_err(&cfg, err, sizeof(err));
 	if (!sys) {
+		if (errno == ENOMEM)
+			sva_out_of_memory("building the system");
 		if (err[0])
 			fprintf(stderr, "sva run: %s: $.accel_config (%s): %s\n", file ? file : "default scenario",
 				!s->accel_config ? "the default configuration" :
@@ -164,9 +168,9 @@ int sva_cmd_run(int argc, char **argv)
 	}
 	run_result_free(&res);
 	sva_system_destroy(sys);	/* closes the trace's JSON */
-	if (trace && fclose(trace) != 0 && ret == SVA_EXIT_OK) {
-		fprintf(stderr, "sva run: --trace: error writing '%s': %s\n", trace_path, strerror(errno));
-		ret = SVA_EXIT_FAIL;
+	if (trace && (r = sva_close_output(trace))) {
+		fprintf(stderr, "sva run: --trace: error writing '%s': %s\n", trace_path, strerror(r));
+		ret = ret == SVA_EXIT_OK ? SVA_EXIT_FAIL : ret;
 	}
 	scenario_free(s);
 	return ret;

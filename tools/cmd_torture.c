@@ -6,6 +6,7 @@
  * a crash ends that seed, not the campaign).  Failures are printed with the
  * command that replays them.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -36,8 +37,8 @@ static void torture_usage(FILE *f)
 		"or a run that does not end; step errors of the random programs themselves\n"
 		"(a SIGSEGV they provoked, say) are not failures.\n"
 		"\n"
-		"  --seeds N    how many seeds (default 100)\n"
-		"  --from S     first seed (default 1)\n"
+		"  --seeds N    how many seeds, 1 to 1000000 (default 100)\n"
+		"  --from S     first seed (default 1); S+N-1 must not pass 2^63-1\n"
 		"  --jobs J     seeds run in parallel processes (default 1)\n"
 		"  --print      print the scenario of seed S as JSON (replay it with sva run)\n"
 		"  --verbose    one line per seed\n"
@@ -46,7 +47,10 @@ static void torture_usage(FILE *f)
 		"Exit status: 0 all passed, 1 a seed failed, 2 bad usage.\n");
 }
 
-/* The child: run one seed; exit 0 passed, 3 did not end or deadlocked, 4 setup failed. */
+/*
+ * The child: run one seed; exit 0 passed, 3 did not end or deadlocked, 4
+ * setup failed, 5 a WQ's accounting does not add up.
+ */
 static int run_seed(uint64_t seed)
 {
 	char err[512], *text = torture_scenario(seed);
@@ -79,6 +83,9 @@ static int run_seed(uint64_t seed)
 		sva_sim_dump_blocked(sva_system_sim(sys));
 	} else if (r == -ETIME) {
 		fprintf(stderr, "did not end within the time limit\n");
+	} else if (!r && report_check_accounting(sys, err, sizeof(err))) {
+		fprintf(stderr, "descriptors unaccounted for: %s\n", err);
+		r = -EPROTO;
 	}
 	printf("STATS %llu %llu %llu\n", (unsigned long long)res.descs_submitted,
 	       (unsigned long long)sva_system_kernel(sys)->check.dma_checks,
@@ -87,7 +94,7 @@ static int run_seed(uint64_t seed)
 	run_result_free(&res);
 	sva_system_destroy(sys);
 	scenario_free(s);
-	return r ? 3 : 0;
+	return r == -EPROTO ? 5 : r ? 3 : 0;
 }
 
 struct job {
@@ -142,20 +149,27 @@ int sva_cmd_torture(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t seeds = 100, from = 1, jobs = 1, next, done = 0, failed = 0, descs = 0, checks = 0;
+	uint64_t seeds = 100, from = 1, jobs = 1, last, next, done = 0, failed = 0, descs = 0, checks = 0;
 	bool print = false, verbose = false;
 	struct job *js;
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:f:j:pvh", longopts, NULL)) != -1) {
-		uint64_t *dst = c == 'n' ? &seeds : c == 'f' ? &from : c == 'j' ? &jobs : NULL;
+		uint64_t *dst = c == 'n' ? &seeds : &jobs;
 
 		switch (c) {
-		case 'n': case 'f': case 'j':
-			if (!sva_parse_u64(optarg, dst) || (c != 'f' && (*dst == 0 || *dst > 1000000))) {
-				fprintf(stderr, "sva torture: --%s: '%s' is not a valid count\n",
-					c == 'n' ? "seeds" : c == 'f' ? "from" : "jobs", optarg);
+		case 'n': case 'j':
+			if (!sva_parse_u64(optarg, dst) || *dst == 0 || *dst > 1000000) {
+				fprintf(stderr, "sva torture: --%s: '%s' is not a count from 1 to 1000000\n",
+					c == 'n' ? "seeds" : "jobs", optarg);
+				return SVA_EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			if (!sva_parse_seed(optarg, &from)) {
+				fprintf(stderr, "sva torture: --from: '%s' is not a seed (0 to %lld, decimal or 0x hex)\n",
+					optarg, (long long)SVA_SEED_MAX);
 				return SVA_EXIT_USAGE;
 			}
 			break;
@@ -169,6 +183,12 @@ int sva_cmd_torture(int argc, char **argv)
 		fprintf(stderr, "sva torture: unexpected argument '%s'\n", argv[optind]);
 		return SVA_EXIT_USAGE;
 	}
+	if (!print && seeds - 1 > SVA_SEED_MAX - from) {
+		fprintf(stderr, "sva torture: --from %llu --seeds %llu: the last seed would be past %lld\n",
+			(unsigned long long)from, (unsigned long long)seeds, (long long)SVA_SEED_MAX);
+		return SVA_EXIT_USAGE;
+	}
+	last = from + seeds - 1;
 	if (print) {
 		char *t = torture_scenario(from);
 
@@ -188,7 +208,7 @@ int sva_cmd_torture(int argc, char **argv)
 		int status = 0;
 		pid_t pid = 0;
 
-		for (uint64_t i = 0; i < jobs && next < from + seeds; i++)
+		for (uint64_t i = 0; i < jobs && next <= last; i++)
 			if (!js[i].pid) {
 				if (start(&js[i], next) < 0) {
 					fprintf(stderr, "sva torture: cannot fork: %s\n", strerror(errno));
@@ -204,6 +224,7 @@ int sva_cmd_torture(int argc, char **argv)
 			for (uint64_t i = 0; i < jobs; i++)
 				if (js[i].pid)
 					pf[n++] = (struct pollfd){ .fd = js[i].out, .events = POLLIN };
+			assert(n > 0);	/* seeds left to finish are running: poll() cannot wait on nothing */
 			if (poll(pf, n, -1) < 0 && errno != EINTR)
 				break;
 			for (uint64_t i = 0; i < jobs; i++)
@@ -248,7 +269,7 @@ int sva_cmd_torture(int argc, char **argv)
 	}
 	free(js);
 	printf("torture: seeds %llu..%llu, %llu descriptors, %llu device accesses checked\n",
-	       (unsigned long long)from, (unsigned long long)(from + seeds - 1),
+	       (unsigned long long)from, (unsigned long long)last,
 	       (unsigned long long)descs, (unsigned long long)checks);
 	printf("%llu passed, %llu failed\n", (unsigned long long)(seeds - failed), (unsigned long long)failed);
 	return failed ? SVA_EXIT_FAIL : SVA_EXIT_OK;

@@ -50,6 +50,26 @@ static double gbps(uint64_t bytes, sva_time_t ns)
 	return ns ? (double)bytes / (double)ns : 0.0;	/* bytes per ns = GB/s */
 }
 
+unsigned report_check_accounting(struct sva_system *sys, char *msg, size_t len)
+{
+	unsigned bad = 0;
+
+	for (struct sva_idxd *d = sva_system_kernel(sys)->idxds; d; d = d->next)
+		for (unsigned i = 0; i < sva_dsa_nr_wqs(d->dsa); i++) {
+			struct sva_dsa_wq_account a;
+
+			if (sva_dsa_wq_account(d->dsa, i, &a) ||
+			    (a.accepted == a.completed + a.aborted + a.lost && !a.in_flight))
+				continue;
+			if (!bad++)
+				snprintf(msg, len, "%s wq%u accepted %" PRIu64 " descriptors but %" PRIu64
+					 " completed + %" PRIu64 " aborted + %" PRIu64 " lost, %" PRIu64
+					 " still in flight", sva_dsa_name(d->dsa), i, a.accepted, a.completed,
+					 a.aborted, a.lost, a.in_flight);
+		}
+	return bad;
+}
+
 void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 		  const struct run_result *r, uint64_t seed)
 {
@@ -93,24 +113,22 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 			p->gp_fixups, p->enq_accepted, p->enq_retry, p->descs, how_ended(p, buf, sizeof(buf)));
 	}
 
-	fprintf(f, "\nWork queues\n  %-8s %10s %10s %10s %10s\n", "wq", "submitted", "accepted", "retried",
-		"completed");
+	/* accepted = completed + aborted + lost (docs/dsa.md §3.1); retried and dropped were never accepted. */
+	fprintf(f, "\nWork queues\n  %-8s %9s %9s %8s %8s %9s %8s %5s\n", "wq", "submitted", "accepted",
+		"retried", "dropped", "completed", "aborted", "lost");
 	for (struct sva_idxd *d = k->idxds; d; d = d->next)
 		for (unsigned i = 0; i < 16; i++) {
 			const struct sva_idxd_wq *w = &d->wqs[i];
-			char n[64];
-			uint64_t acc, ret, done;
+			struct sva_dsa_wq_account a;
 
-			if (!w->enabled)
+			if (!w->enabled || sva_dsa_wq_account(d->dsa, i, &a))
 				continue;
-			snprintf(n, sizeof(n), "%s.wq%u.accepted", sva_dsa_name(d->dsa), i);
-			acc = counter(sys, n);
-			snprintf(n, sizeof(n), "%s.wq%u.retried", sva_dsa_name(d->dsa), i);
-			ret = counter(sys, n);
-			snprintf(n, sizeof(n), "%s.wq%u.completed", sva_dsa_name(d->dsa), i);
-			done = counter(sys, n);
-			fprintf(f, "  %-8s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", w->name,
-				acc + ret, acc, ret, done);
+			fprintf(f, "  %-8s %9" PRIu64 " %9" PRIu64 " %8" PRIu64 " %8" PRIu64 " %9" PRIu64 " %8" PRIu64
+				" %5" PRIu64 "\n", w->name, a.accepted + a.retried + a.dropped, a.accepted, a.retried,
+				a.dropped, a.completed, a.aborted, a.lost);
+			if (a.in_flight)
+				fprintf(f, "  %-8s %" PRIu64 " still in flight when the run ended\n", "",
+					a.in_flight);
 		}
 
 	fprintf(f, "\nDevice work\n");
@@ -118,10 +136,11 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 		struct sva_dsa_stats ds;
 
 		sva_dsa_stats(d->dsa, &ds);
-		fprintf(f, "  %s: %" PRIu64 " descriptors completed (%" PRIu64 " failed, %" PRIu64
-			" in %" PRIu64 " batches), %" PRIu64 " bytes moved, %.2f GB/s over the run,"
+		fprintf(f, "  %s: %" PRIu64 " descriptors completed (%" PRIu64 " partial, %" PRIu64 " failed, %"
+			PRIu64 " in %" PRIu64 " batches), %" PRIu64 " bytes moved, %.2f GB/s over the run,"
 			" data path busy %.1f%%\n",
-			sva_dsa_name(d->dsa), ds.completed, ds.failed, ds.batch_descs, ds.batches, ds.bytes,
+			sva_dsa_name(d->dsa), ds.completed, ds.page_faults_partial, ds.failed, ds.batch_descs,
+			ds.batches, ds.bytes,
 			gbps(ds.bytes, sva_sim_last_event_time(sim)),
 			sva_sim_last_event_time(sim) ? 100.0 * (double)ds.path_busy_ns /
 						       (double)sva_sim_last_event_time(sim) : 0.0);
@@ -129,20 +148,19 @@ void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 			"%" PRIu64 " page requests (%" PRIu64 " success, %" PRIu64 " invalid)\n",
 			sva_dsa_name(d->dsa), ds.atc_hits, ds.atc_misses, ds.atc_invalidations,
 			ds.page_requests, ds.prs_success, ds.prs_invalid);
-		fprintf(f, "  %s: %" PRIu64 " partial completions, %" PRIu64 " software errors\n",
-			sva_dsa_name(d->dsa), ds.page_faults_partial, ds.swerrs);
+		fprintf(f, "  %s: %" PRIu64 " software errors\n", sva_dsa_name(d->dsa), ds.swerrs);
 	}
-	fprintf(f, "\nOperations\n  %-8s %-16s %10s %10s %14s\n", "device", "operation", "executed", "succeeded",
-		"bytes");
+	fprintf(f, "\nOperations\n  %-8s %-16s %10s %10s %8s %14s\n", "device", "operation", "executed", "succeeded",
+		"partial", "bytes");
 	for (struct sva_idxd *d = k->idxds; d; d = d->next) {
 		struct sva_dsa_stats ds;
 
 		sva_dsa_stats(d->dsa, &ds);
 		for (unsigned op = 0; op < 0x21; op++)
 			if (ds.op_count[op])
-				fprintf(f, "  %-8s %-16s %10" PRIu64 " %10" PRIu64 " %14" PRIu64 "\n",
+				fprintf(f, "  %-8s %-16s %10" PRIu64 " %10" PRIu64 " %8" PRIu64 " %14" PRIu64 "\n",
 					sva_dsa_name(d->dsa), sva_dsa_op_name(op), ds.op_count[op], ds.op_ok[op],
-					ds.op_bytes[op]);
+					ds.op_partial[op], ds.op_bytes[op]);
 	}
 	fprintf(f, "  guests: %" PRIu64 " descriptors submitted, %" PRIu64 " partial completions, %" PRIu64
 		" resubmitted, %" PRIu64 " verification failures", r->descs_submitted, r->partials,
@@ -223,6 +241,7 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 	for (struct sva_idxd *d = k->idxds; d; d = d->next)
 		for (unsigned i = 0; i < 16; i++) {
 			const struct sva_idxd_wq *w = &d->wqs[i];
+			struct sva_dsa_wq_account wa;
 
 			if (!w->enabled)
 				continue;
@@ -235,15 +254,15 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 			JU(x, "priority", w->priority);
 			json_object_object_add(x, "block_on_fault", json_object_new_boolean(w->bof));
 			JS(x, "type", w->user ? "user" : "kernel");
-			{
-				char n[64];
-
-				snprintf(n, sizeof(n), "%s.wq%u.accepted", sva_dsa_name(d->dsa), i);
-				JU(x, "accepted", counter(sys, n));
-				snprintf(n, sizeof(n), "%s.wq%u.retried", sva_dsa_name(d->dsa), i);
-				JU(x, "retried", counter(sys, n));
-				snprintf(n, sizeof(n), "%s.wq%u.completed", sva_dsa_name(d->dsa), i);
-				JU(x, "completed", counter(sys, n));
+			if (!sva_dsa_wq_account(d->dsa, i, &wa)) {
+				JU(x, "submitted", wa.accepted + wa.retried + wa.dropped);
+				JU(x, "accepted", wa.accepted);
+				JU(x, "retried", wa.retried);
+				JU(x, "dropped", wa.dropped);
+				JU(x, "completed", wa.completed);
+				JU(x, "aborted", wa.aborted);
+				JU(x, "lost", wa.lost);
+				JU(x, "in_flight", wa.in_flight);
 			}
 			json_object_array_add(a, x);
 		}
@@ -282,6 +301,8 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 		JS(x, "device", sva_dsa_name(d->dsa));
 		JU(x, "completed", ds.completed);
 		JU(x, "failed", ds.failed);
+		JU(x, "aborted", ds.aborted);
+		JU(x, "lost", ds.lost);
 		JU(x, "batches", ds.batches);
 		JU(x, "batch_descriptors", ds.batch_descs);
 		JU(x, "bytes", ds.bytes);
@@ -306,6 +327,7 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 				oo = json_object_new_object();
 				JU(oo, "executed", ds.op_count[op]);
 				JU(oo, "succeeded", ds.op_ok[op]);
+				JU(oo, "partial", ds.op_partial[op]);
 				JU(oo, "bytes", ds.op_bytes[op]);
 				json_object_object_add(ops, sva_dsa_op_name(op), oo);
 			}

@@ -135,6 +135,12 @@ struct sva_system_config scenario_system_config(const struct scenario *s, uint64
 void run_result_free(struct run_result *r);
 
 /* report.c */
+/*
+ * Every WQ's accepted descriptors ended exactly once: accepted = completed
+ * + aborted + lost with none in flight (docs/dsa.md §3.1).  Returns how
+ * many WQs break it; the first is described in @msg.
+ */
+unsigned report_check_accounting(struct sva_system *sys, char *msg, size_t len);
 void report_human(FILE *f, const struct scenario *s, struct sva_system *sys,
 		  const struct run_result *r, uint64_t seed);
 void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,

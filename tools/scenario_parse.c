@@ -10,13 +10,17 @@
 
 #include <json-c/json.h>
 
+#include "json_strict.h"
 #include "scenario.h"
+#include "textfile.h"
 
 struct pctx {
 	char *err;
 	size_t errlen;
 	const char *origin;
 	const char *base_dir;
+	const char *text;
+	const struct json_split *split;	/* processes read one at a time; NULL: in the tree */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -136,18 +140,21 @@ static const char *allowed[] = {
 	[ST_ENQCMD] = "wq",
 };
 
+/* Whether @key is one of the space-separated words of the step's list, exactly. */
 static bool key_allowed(enum step_kind k, const char *key)
 {
-	const char *list = allowed[k];
 	size_t n = strlen(key);
 
 	if (!strcmp(key, "do") || !strcmp(key, "comment"))
 		return true;
-	if (n == 0)
-		return false;	/* "" would match everywhere (and never advance) */
-	for (const char *p = list; (p = strstr(p, key)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+	for (const char *p = allowed[k]; *p; ) {
+		size_t w = strcspn(p, " ");
+
+		if (w == n && !memcmp(p, key, n))
 			return true;
+		p += w;
+		p += *p == ' ';
+	}
 	return false;
 }
 
@@ -346,22 +353,45 @@ static int parse_list(struct pctx *c, json_object *o, const char *path, const ch
 	return 0;
 }
 
-/* Every reference to a step list must name one that exists. */
-static int check_refs(struct pctx *c, const struct scn_proc *p, const struct steplist *l)
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct steplist *const *)a)->name, (*(const struct steplist *const *)b)->name);
+}
+
+/* Every reference to a step list must name one that exists (@sorted: the lists by name). */
+static int check_refs(struct pctx *c, const struct steplist *const *sorted, unsigned n,
+		      const struct steplist *l)
 {
 	for (unsigned i = 0; i < l->n; i++) {
 		const struct step *st = &l->steps[i];
-		bool found = false;
+		struct steplist key, *kp = &key;
 
 		if (st->kind != ST_THREAD && st->kind != ST_FORK)
 			continue;
-		for (unsigned j = 0; j < p->nlists; j++)
-			found |= !strcmp(p->lists[j].name, st->run);
-		if (!found)
+		memcpy(key.name, st->run, sizeof(key.name));
+		if (!n || !bsearch(&kp, sorted, n, sizeof(*sorted), by_name))
 			return fail(c, st->path, "\"run\": no step list \"%s\" in this process's \"threads\"",
 				    st->run);
 	}
 	return 0;
+}
+
+/* check_refs() for every list of @p: sorted names, so that 80000 lists stay linear-ish. */
+static int check_all_refs(struct pctx *c, const struct scn_proc *p)
+{
+	const struct steplist **sorted = calloc(p->nlists ? p->nlists : 1, sizeof(*sorted));
+	int r;
+
+	if (!sorted)
+		return -ENOMEM;
+	for (unsigned i = 0; i < p->nlists; i++)
+		sorted[i] = &p->lists[i];
+	qsort(sorted, p->nlists, sizeof(*sorted), by_name);
+	r = check_refs(c, sorted, p->nlists, &p->main);
+	for (unsigned i = 0; !r && i < p->nlists; i++)
+		r = check_refs(c, sorted, p->nlists, &p->lists[i]);
+	free(sorted);
+	return r;
 }
 
 static int parse_proc(struct pctx *c, json_object *o, const char *path, struct scn_proc *p)
@@ -424,10 +454,64 @@ static int parse_proc(struct pctx *c, json_object *o, const char *path, struct s
 	r = parse_list(c, v, sub, "main", &p->main);
 	if (r)
 		return r;
-	r = check_refs(c, p, &p->main);
-	for (unsigned i = 0; !r && i < p->nlists; i++)
-		r = check_refs(c, p, &p->lists[i]);
-	return r;
+	return check_all_refs(c, p);
+}
+
+/* "origin:line:column: not valid JSON: reason" for byte @off of @text. */
+static int not_json(const char *text, size_t off, const char *origin, const char *why, char *err,
+		    size_t errlen)
+{
+	size_t line = 1, col = 1;
+
+	for (size_t i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	snprintf(err, errlen, "%s:%zu:%zu: not valid JSON: %s", origin, line, col, why);
+	return -EINVAL;
+}
+
+/*
+ * json-c, strict, on @len bytes at @text + @off; *@end gets the offset it
+ * stopped at.  -EINVAL with json-c's message when it refuses them.
+ */
+static int tokenize(const char *text, size_t off, size_t len, const char *origin, json_object **out,
+		    size_t *end, char *err, size_t errlen)
+{
+	struct json_tokener *tok = json_tokener_new();
+	enum json_tokener_error jerr;
+
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	*out = json_tokener_parse_ex(tok, text + off, (int)len);
+	*end = off + (size_t)tok->char_offset;
+	jerr = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (*out && jerr == json_tokener_success)
+		return 0;
+	json_object_put(*out);
+	*out = NULL;
+	return not_json(text, *end, origin, jerr == json_tokener_continue ?
+			"unexpected end of file" : json_tokener_error_desc(jerr), err, errlen);
+}
+
+/* Process @i: from the tree, or parsed from its own text (json_split). */
+static int proc_json(struct pctx *c, json_object *procs, unsigned i, json_object **out)
+{
+	size_t end;
+
+	if (!c->split) {
+		*out = json_object_get(json_object_array_get_idx(procs, i));
+		return 0;
+	}
+	/* One byte more, the ',' or ']' after it: json-c cannot end a bare number at end of input. */
+	return tokenize(c->text, c->split->elems[i].off, c->split->elems[i].len + 1, c->origin, out, &end,
+			c->err, c->errlen);
 }
 
 static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
@@ -448,12 +532,12 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 	if (json_object_object_get_ex(root, "name", &v)) {
 		if (!json_object_is_type(v, json_type_string))
 			return fail(c, "$.name", "expected a string");
-		snprintf(s->name, sizeof(s->name), "%s", json_object_get_string(v));
+		sva_utf8_copy(s->name, sizeof(s->name), json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(root, "description", &v)) {
 		if (!json_object_is_type(v, json_type_string))
 			return fail(c, "$.description", "expected a string");
-		snprintf(s->description, sizeof(s->description), "%s", json_object_get_string(v));
+		sva_utf8_copy(s->description, sizeof(s->description), json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(root, "seed", &v)) {
 		r = get_u64(c, v, "$.seed", 0, INT64_MAX, &s->seed);
@@ -650,72 +734,107 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 		return fail(c, "$", "missing \"processes\": the programs to run");
 	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
 		return fail(c, "$.processes", "expected a non-empty list of processes");
-	s->nprocs = (unsigned)json_object_array_length(v);
-	if (s->nprocs > 1024)
+	if (json_object_array_length(v) > 1024)
 		return fail(c, "$.processes", "at most 1024 processes");
-	s->procs = calloc(s->nprocs, sizeof(*s->procs));
+	/* The count only with its array: scenario_free() walks what it says. */
+	s->procs = calloc(json_object_array_length(v), sizeof(*s->procs));
 	if (!s->procs)
 		return -ENOMEM;
+	s->nprocs = (unsigned)json_object_array_length(v);
 	for (unsigned i = 0; i < s->nprocs; i++) {
 		char sub[64];
 
+		json_object *po;
+
 		snprintf(sub, sizeof(sub), "$.processes[%u]", i);
-		r = parse_proc(c, json_object_array_get_idx(v, i), sub, &s->procs[i]);
+		r = proc_json(c, v, i, &po);
+		if (r)
+			return r;
+		r = parse_proc(c, po, sub, &s->procs[i]);
+		json_object_put(po);
 		if (r)
 			return r;
 	}
 	return 0;
 }
 
+/*
+ * The strict pass (json_strict.h), then json-c in strict mode: json-c's
+ * messages for what both refuse, so they stay the same.  Processes are
+ * left out of json-c's tree (an array of as many 0s stands in for them) and
+ * parsed one at a time later: json-c takes some 20 bytes of memory for
+ * each byte of a step, which for the whole file at once was gigabytes.
+ */
+static int parse_json(struct pctx *c, struct json_split *split, json_object **out)
+{
+	const char *text = c->text;
+	struct json_strict_error je;
+	size_t len = strlen(text), end;
+	char *top = NULL;
+	int r = sva_json_strict_check(text, len, &je, split);
+
+	if (r == -ENOMEM)
+		return r;
+	if (r && !je.syntax) {
+		snprintf(c->err, c->errlen, "%s: %s: %s", c->origin, je.path, je.msg);
+		return r;
+	}
+	if (!r && split->found && split->n) {
+		size_t tail = split->whole.off + split->whole.len, n;
+
+		top = malloc(split->whole.off + 2 * split->n + 1 + (len - tail) + 1);
+		if (!top)
+			return -ENOMEM;
+		memcpy(top, text, split->whole.off);
+		n = split->whole.off;
+		for (size_t i = 0; i < split->n; i++) {
+			top[n++] = i ? ',' : '[';
+			top[n++] = '0';
+		}
+		top[n++] = ']';
+		memcpy(top + n, text + tail, len - tail + 1);
+		text = top;
+		len = n + len - tail;
+		c->split = split;
+	}
+	r = tokenize(text, 0, len, c->origin, out, &end, c->err, c->errlen);
+	if (!r) {
+		/* A complete value followed by more text is also malformed. */
+		end += strspn(text + end, " \t\r\n");
+		if (end < len)
+			r = not_json(text, end, c->origin, "unexpected text after the scenario", c->err, c->errlen);
+		else if (je.syntax)	/* json-c took what the strict pass refuses */
+			r = not_json(text, je.offset, c->origin, je.msg, c->err, c->errlen);
+		if (r) {
+			json_object_put(*out);
+			*out = NULL;
+		}
+	}
+	free(top);
+	return r;
+}
+
 int scenario_parse(const char *text, const char *origin, const char *base_dir,
 		   struct scenario **out, char *err, size_t errlen)
 {
-	struct pctx c = { .err = err, .errlen = errlen, .origin = origin, .base_dir = base_dir ? base_dir : "" };
-	struct json_tokener *tok = json_tokener_new();
-	struct scenario *s;
-	json_object *root;
+	struct pctx c = { .err = err, .errlen = errlen, .origin = origin,
+			  .base_dir = base_dir ? base_dir : "", .text = text };
+	struct json_split split = { .key = "processes" };
+	struct scenario *s = NULL;
+	json_object *root = NULL;
 	int r;
 
-	if (!tok)
-		return -ENOMEM;
-	root = json_tokener_parse_ex(tok, text, (int)strlen(text));
-	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
-	    tok->char_offset < (int)strlen(text)) {
-		size_t off = (size_t)tok->char_offset, line = 1, col = 1;
-		enum json_tokener_error je = json_tokener_get_error(tok);
-
-		for (size_t i = 0; i < off && text[i]; i++) {
-			if (text[i] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
-		/* A complete value followed by more text is also malformed. */
-		while (root && text[off] && (text[off] == ' ' || text[off] == '\n' || text[off] == '\t' ||
-					      text[off] == '\r'))
-			off++;
-		if (root && !text[off]) {
-			goto parsed;
-		}
-		snprintf(err, errlen, "%s:%zu:%zu: not valid JSON: %s", origin, line, col,
-			 je == json_tokener_continue ? "unexpected end of file" :
-			 root ? "unexpected text after the scenario" : json_tokener_error_desc(je));
-		json_object_put(root);
-		json_tokener_free(tok);
-		return -EINVAL;
+	r = parse_json(&c, &split, &root);
+	if (!r) {
+		s = calloc(1, sizeof(*s));
+		r = s ? 0 : -ENOMEM;
 	}
-parsed:
-	json_tokener_free(tok);
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		json_object_put(root);
-		return -ENOMEM;
+	if (!r) {
+		sva_utf8_copy(s->name, sizeof(s->name), origin);
+		r = parse_top(&c, root, s);
 	}
-	snprintf(s->name, sizeof(s->name), "%s", origin);
-	r = parse_top(&c, root, s);
 	json_object_put(root);
+	free(split.elems);
 	if (r) {
 		if (r == -ENOMEM)
 			snprintf(err, errlen, "%s: out of memory", origin);
@@ -728,34 +847,14 @@ parsed:
 
 int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf, dir[512];
+	char *buf, dir[512], why[160];
 	const char *slash;
-	long n;
 	int r;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (64 << 20) || fseek(f, 0, SEEK_SET)) {
-		snprintf(err, errlen, "%s: not a readable file of at most 64 MiB", path);
-		fclose(f);
-		return -EINVAL;
-	}
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(err, errlen, "%s: read error", path);
-		free(buf);
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (strlen(buf) != (size_t)n) {
-		snprintf(err, errlen, "%s: contains a NUL byte: not a JSON text file", path);
-		free(buf);
-		return -EINVAL;
+	r = sva_read_text_file(path, SVA_SCENARIO_MAX, "a scenario", &buf, why, sizeof(why));
+	if (r) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return r;
 	}
 	slash = strrchr(path, '/');
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0, path);

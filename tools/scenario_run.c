@@ -50,6 +50,7 @@ struct run {
 	unsigned nowned, capowned;
 };
 
+/* Host memory for the run's own state; without it the run cannot go on (sva_out_of_memory). */
 static void *run_alloc(struct run *run, size_t size)
 {
 	void *p;
@@ -59,13 +60,14 @@ static void *run_alloc(struct run *run, size_t size)
 		void **no = realloc(run->owned, n * sizeof(*no));
 
 		if (!no)
-			return NULL;
+			sva_out_of_memory("the scenario runner's state");
 		run->owned = no;
 		run->capowned = n;
 	}
 	p = calloc(1, size);
-	if (p)
-		run->owned[run->nowned++] = p;
+	if (!p)
+		sva_out_of_memory("the scenario runner's state");
+	run->owned[run->nowned++] = p;
 	return p;
 }
 
@@ -86,7 +88,9 @@ struct pstate {
 	struct pvar vars[MAX_VARS];
 	unsigned nvars;
 	unsigned rec;			/* index in run->res->recs */
-	unsigned live_threads;
+	/* Threads started and not yet joined (the array is run-owned). */
+	int *tids;
+	unsigned ntids, captids;
 	int last_child;
 };
 
@@ -94,6 +98,7 @@ struct tstate {
 	struct pstate *ps;
 	const struct steplist *list;
 	uint64_t area;			/* descriptor area, mapped on first submit */
+	const struct step *retry_noted;	/* the step whose first ENQCMD retry is in the timeline */
 };
 
 /* ---- bookkeeping ------------------------------------------------------------------ */
@@ -107,7 +112,7 @@ static unsigned new_record(struct run *run, const char *name, int parent)
 		struct proc_record *nr = realloc(r->recs, n * sizeof(*nr));
 
 		if (!nr)
-			abort();	/* bookkeeping of a run that cannot continue */
+			sva_out_of_memory("the scenario runner's process records");
 		r->recs = nr;
 		r->caprecs = n;
 	}
@@ -155,16 +160,24 @@ static struct pvar *var(struct pstate *ps, const struct step *st, const char *na
 
 static struct pvar *new_var(struct pstate *ps, const struct step *st, const char *name)
 {
-	for (unsigned i = 0; i < ps->nvars; i++)
+	struct pvar *v = NULL;
+
+	for (unsigned i = 0; i < ps->nvars; i++) {
 		if (!strcmp(ps->vars[i].name, name))
 			return &ps->vars[i];	/* redefinition replaces */
-	if (ps->nvars == MAX_VARS) {
-		step_error(ps, st, "more than %d names in one process", MAX_VARS);
-		return NULL;
+		if (!v && !ps->vars[i].name[0])
+			v = &ps->vars[i];	/* forgotten by close: free again */
 	}
-	memset(&ps->vars[ps->nvars], 0, sizeof(ps->vars[0]));
-	snprintf(ps->vars[ps->nvars].name, SCN_NAME, "%s", name);
-	return &ps->vars[ps->nvars++];
+	if (!v) {
+		if (ps->nvars == MAX_VARS) {
+			step_error(ps, st, "more than %d names in one process", MAX_VARS);
+			return NULL;
+		}
+		v = &ps->vars[ps->nvars++];
+	}
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, SCN_NAME, "%s", name);
+	return v;
 }
 
 static bool range_ok(struct pstate *ps, const struct step *st, const struct pvar *v,
@@ -222,6 +235,10 @@ struct unit {
 	uint32_t size;
 	bool batch;
 	unsigned nsub;
+	/* For verify: the descriptor's index in the step, its buffers, and how many
+	 * descriptors either side of it may have been in flight with it. */
+	uint64_t idx, window;
+	const struct pvar *sbuf, *dbuf;
 };
 
 static void fill_desc(struct dsa_hw_desc *d, const struct step *st, uint64_t src, uint64_t dst,
@@ -265,17 +282,26 @@ static void fill_desc(struct dsa_hw_desc *d, const struct step *st, uint64_t src
 
 #define MAX_RETRIES 100000
 
-/* ENQCMD until accepted (ZF clear), or MOVDIR64B on a dedicated WQ. */
-static int push(struct pstate *ps, const struct step *st, const struct pvar *wq, uint64_t desc)
+/*
+ * ENQCMD until accepted (ZF clear), or MOVDIR64B on a dedicated WQ.  The
+ * kernel counts the retries; the timeline gets the first one of each
+ * thread's step, not one line per refusal.
+ */
+static int push(struct tstate *ts, const struct step *st, const struct pvar *wq, uint64_t desc)
 {
-	struct proc_record *rec = rec_of(ps);
+	struct pstate *ps = ts->ps;
 	unsigned tries = 0;
 	int r;
 
 	if (wq->dedicated)
 		return sva_movdir64b(wq->portal, desc);
 	while ((r = sva_enqcmd(wq->portal, desc)) == 1) {
-		rec->enq_retry++;
+		if (ts->retry_noted != st) {
+			ts->retry_noted = st;
+			sva_journal(ps->run->k->sim, sva_thread_current(ps->run->k)->name,
+				    "ENQCMD to %s answered retry (ZF set): not queued; backs off and tries again "
+				    "(first retry of this step)", wq->wq);
+		}
 		if (++tries == MAX_RETRIES) {
 			step_error(ps, st, "ENQCMD still refused after %u tries", MAX_RETRIES);
 			return -EAGAIN;
@@ -285,22 +311,69 @@ static int push(struct pstate *ps, const struct step *st, const struct pvar *wq,
 	return r;
 }
 
-static bool verify_range(uint64_t src, uint64_t dst, uint64_t size, const struct step *st)
+/* Where descriptor @i of a step reads or writes in @b: the walk of docs/scenarios.md. */
+static uint64_t walk(const struct pvar *b, const struct step *st, uint64_t i)
 {
-	uint8_t a[4096], b[4096];
+	return b ? b->addr + (i * st->size) % (b->size - st->size + 1) : 0;
+}
 
-	for (uint64_t off = 0; off < size; off += sizeof(a)) {
-		uint64_t n = size - off < sizeof(a) ? size - off : sizeof(a);
+/*
+ * What descriptor @k of the step leaves in bytes [a, a+n) of its destination
+ * (which it covers): the pattern, or its source (a different buffer, or the
+ * same place of the same one, so not changed by the step).
+ */
+static bool expected(const struct step *st, const struct unit *u, uint64_t k, uint64_t a, uint64_t n,
+		     uint8_t *out)
+{
+	uint64_t d = walk(u->dbuf, st, k);
 
-		if (sva_load(dst + off, b, n))
+	if (st->op == OP_FILL) {
+		for (uint64_t i = 0; i < n; i++)
+			out[i] = (uint8_t)(st->pattern >> (8 * ((a - d + i) % 8)));
+		return true;
+	}
+	return !sva_load(walk(u->sbuf, st, k) + (a - d), out, n);
+}
+
+/*
+ * After a wrap, descriptors in flight with this one may write the same
+ * bytes, in either order: each byte must hold what this descriptor or one
+ * of those writes there, nothing else.
+ */
+static bool verify_unit(const struct step *st, const struct unit *u)
+{
+	uint64_t first = u->idx > u->window ? u->idx - u->window : 0;
+	uint64_t end = u->idx + u->window + 1 < st->count ? u->idx + u->window + 1 : st->count;
+	uint8_t have[4096], want[4096], alt[4096];
+	bool bad[4096];
+
+	for (uint64_t off = 0; off < u->size; off += sizeof(have)) {
+		uint64_t n = u->size - off < sizeof(have) ? u->size - off : sizeof(have);
+		uint64_t a = u->dst + off, nbad = 0;
+
+		if (sva_load(a, have, n))
 			return false;
 		if (st->op == OP_FILL) {
 			for (uint64_t i = 0; i < n; i++)
-				if (b[i] != (uint8_t)(st->pattern >> (8 * ((off + i) % 8))))
-					return false;
-			continue;
+				want[i] = (uint8_t)(st->pattern >> (8 * ((a - walk(u->dbuf, st, u->idx) + i) % 8)));
+		} else if (sva_load(u->src + off, want, n)) {
+			return false;
 		}
-		if (sva_load(src + off, a, n) || memcmp(a, b, n))
+		for (uint64_t i = 0; i < n; i++)
+			nbad += bad[i] = have[i] != want[i];
+		for (uint64_t k = first; nbad && k < end; k++) {
+			uint64_t d = walk(u->dbuf, st, k);
+			uint64_t lo = d > a ? d : a, hi = d + st->size < a + n ? d + st->size : a + n;
+
+			if (k == u->idx || lo >= hi || !expected(st, u, k, lo, hi - lo, alt))
+				continue;
+			for (uint64_t x = lo; x < hi; x++)
+				if (bad[x - a] && have[x - a] == alt[x - lo]) {
+					bad[x - a] = false;
+					nbad--;
+				}
+		}
+		if (nbad)
 			return false;
 	}
 	return true;
@@ -350,7 +423,7 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 		case DSA_COMP_SUCCESS:
 		case DSA_COMP_SUCCESS_PRED:
 			if (st->verify && !u->batch && (st->op == OP_MEMMOVE || st->op == OP_FILL) &&
-			    !verify_range(u->src, u->dst, u->size, st)) {
+			    !verify_unit(st, u)) {
 				rec->verify_fail++;
 				res->verify_fail++;
 				step_error(ps, st, "destination bytes differ from the expected result");
@@ -386,7 +459,7 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 				rec->resubmits++;
 				res->resubmits++;
 				res->descs_submitted++;
-				if (push(ps, st, wq, u->desc) < 0)
+				if (push(ts, st, wq, u->desc) < 0)
 					return;
 			}
 			continue;
@@ -454,8 +527,7 @@ static void do_submit(struct tstate *ts, const struct step *st)
 			for (unsigned j = 0; j < k; j++) {
 				uint64_t i = idx + j;
 
-				fill_desc(&d, st, src ? src->addr + (i * st->size) % (src->size - st->size + 1) : 0,
-					  dst ? dst->addr + (i * st->size) % (dst->size - st->size + 1) : 0, 0, false);
+				fill_desc(&d, st, walk(src, st, i), walk(dst, st, i), 0, false);
 				if (sva_store(list + 64ull * j, &d, sizeof(d)))
 					return;
 			}
@@ -466,15 +538,19 @@ static void do_submit(struct tstate *ts, const struct step *st)
 			d.desc_count = k;
 			d.completion_addr = u->cr;
 		} else {
-			u->src = src ? src->addr + (idx * st->size) % (src->size - st->size + 1) : 0;
-			u->dst = dst ? dst->addr + (idx * st->size) % (dst->size - st->size + 1) : 0;
+			u->src = walk(src, st, idx);
+			u->dst = walk(dst, st, idx);
+			u->idx = idx;
+			u->window = (uint64_t)max_units * per;
+			u->sbuf = src;
+			u->dbuf = dst;
 			u->size = (uint32_t)st->size;
 			fill_desc(&d, st, u->src, u->dst, u->cr, true);
 		}
 		sva_store64(u->cr, 0);
 		if (sva_store(u->desc, &d, sizeof(d)))
 			return;
-		if (push(ps, st, wq, u->desc) < 0)
+		if (push(ts, st, wq, u->desc) < 0)
 			return;
 		u->busy = true;
 		rec->descs += k;
@@ -500,7 +576,6 @@ static void thread_entry(void *arg)
 	struct tstate *ts = arg;
 
 	run_list(ts);
-	ts->ps->live_threads--;
 	sva_thread_exit_self(0);
 }
 
@@ -510,6 +585,49 @@ static const struct steplist *find_list(const struct scn_proc *sp, const char *n
 		if (!strcmp(sp->lists[i].name, name))
 			return &sp->lists[i];
 	return NULL;
+}
+
+static void remember_tid(struct pstate *ps, int tid)
+{
+	if (ps->ntids == ps->captids) {
+		unsigned n = ps->captids ? 2 * ps->captids : 16;
+		int *nt = run_alloc(ps->run, n * sizeof(*nt));	/* the old array stays owned */
+
+		if (ps->ntids)
+			memcpy(nt, ps->tids, ps->ntids * sizeof(*nt));
+		ps->tids = nt;
+		ps->captids = n;
+	}
+	ps->tids[ps->ntids++] = tid;
+}
+
+/*
+ * Every thread this process started has finished: join them, newest first,
+ * asleep on each one's end - so the step ends the instant the last one
+ * does.  The caller (a thread may join too) does not wait for itself, and
+ * a thread another joiner took first (-ESRCH) has ended as well.
+ */
+static void join_threads(struct pstate *ps)
+{
+	int me = sva_gettid();
+
+	for (;;) {
+		int tid = 0;
+
+		for (unsigned i = ps->ntids; i-- > 0 && !tid;)
+			if (ps->tids[i] != me)
+				tid = ps->tids[i];
+		if (!tid)
+			return;
+		(void)sva_thread_join(tid);
+		/* Others may have joined meanwhile: drop this tid wherever it is now. */
+		for (unsigned i = ps->ntids; i-- > 0;)
+			if (ps->tids[i] == tid) {
+				memmove(&ps->tids[i], &ps->tids[i + 1], (ps->ntids - i - 1) * sizeof(int));
+				ps->ntids--;
+				break;
+			}
+	}
 }
 
 static void note_pasid(struct pstate *ps, const char *how)
@@ -617,32 +735,31 @@ static void run_step(struct tstate *ts, const struct step *st)
 		for (uint64_t i = 0; i < st->count; i++) {
 			struct tstate *nt = run_alloc(ps->run, sizeof(*nt));
 
-			if (!nt)
-				return;
 			nt->ps = ps;
 			nt->list = l;
-			ps->live_threads++;
 			rec_of(ps)->threads++;
-			if (sva_thread_create(thread_entry, nt, st->run) < 0) {
-				ps->live_threads--;
-				step_error(ps, st, "cannot create a thread");
-			}
+			r = sva_thread_create(thread_entry, nt, st->run);
+			/* The model has no limit on threads: only the host's memory can refuse one. */
+			if (r == -ENOMEM)
+				sva_out_of_memory("a new thread's task and stack");
+			if (r < 0)
+				step_error(ps, st, "cannot create a thread: %s", strerror(-r));
+			else
+				remember_tid(ps, r);
 		}
 		return;
 	}
 	case ST_JOIN:
-		while (ps->live_threads > 0)
-			sva_nanosleep(1000);
+		join_threads(ps);
 		return;
 	case ST_FORK: {
 		struct pstate *cps = run_alloc(ps->run, sizeof(*cps));
 		struct tstate *cts = run_alloc(ps->run, sizeof(*cts));
 		int pid;
 
-		if (!cps || !cts)
-			return;
 		*cps = *ps;	/* the child sees the same addresses */
-		cps->live_threads = 0;
+		cps->tids = NULL;	/* but none of the threads */
+		cps->ntids = cps->captids = 0;
 		cps->rec = new_record(ps->run, st->run, rec_of(ps)->pid);
 		cts->ps = cps;
 		cts->list = find_list(ps->sp, st->run);
@@ -664,6 +781,12 @@ static void run_step(struct tstate *ts, const struct step *st)
 			return;
 		}
 		r = sva_waitpid(ps->last_child, &status);
+		if (r < 0) {
+			/* Another thread reaped it first: ECHILD, as Linux tells the loser. */
+			step_error(ps, st, "waitpid: %s", strerror(-r));
+			ps->last_child = 0;
+			return;
+		}
 		for (unsigned i = 0; i < ps->run->res->nrecs; i++)
 			if (ps->run->res->recs[i].pid == ps->last_child)
 				crec = &ps->run->res->recs[i];
@@ -727,7 +850,15 @@ static void child_entry(void *arg)
 {
 	struct tstate *ts = arg;
 	struct pstate *ps = ts->ps;
+	struct sva_thread *t = sva_thread_current(ps->run->k);
 
+	/*
+	 * fork copies the parent's name; the child names itself after its
+	 * step list, as a program would with prctl(PR_SET_NAME), so its
+	 * timeline lines and its row in the report say the same.
+	 */
+	snprintf(t->name, sizeof(t->name), "%s", rec_of(ps)->name);
+	snprintf(t->proc->name, sizeof(t->proc->name), "%s", rec_of(ps)->name);
 	rec_of(ps)->threads = 1;
 	run_list(ts);
 }
@@ -741,8 +872,7 @@ static void proc_main(void *arg)
 	if (ps->sp->start)
 		sva_nanosleep(ps->sp->start);
 	run_list(&ts);
-	while (ps->live_threads > 0)	/* a process ends with its last thread */
-		sva_nanosleep(1000);
+	join_threads(ps);	/* a process ends with its last thread */
 }
 
 /* The fault plan's device reset, from a kernel task at its time. */
@@ -763,44 +893,94 @@ static void halt_fault(void *arg)
 	sva_dsa_inject_halt(run->k->idxds->dsa);
 }
 
+/* What the kernel knows about a process: its counters (of every thread) and how it ended. */
+static void record_from_proc(struct proc_record *rec, const struct sva_proc *p)
+{
+	struct sva_thread_stats st;
+
+	sva_proc_stats(p, &st);
+	rec->gp_fixups = st.gp_fixups;
+	rec->enq_accepted = st.enq_accepted;
+	rec->enq_retry = st.enq_retry;
+	rec->movdir64b = st.movdir64b;
+	rec->umwait = st.umwait;
+	rec->page_faults = st.page_faults;
+	rec->exited = p->state == SVA_PROC_ZOMBIE;
+	rec->code = p->exit.code;
+	rec->signal = p->exit.signal;
+	snprintf(rec->reason, sizeof(rec->reason), "%s", p->exit.reason);
+}
+
+/* A waitpid frees the child: take its record first, or its work would vanish from the sums. */
+static void note_reaped(void *ctx, const struct sva_proc *p)
+{
+	struct run_result *res = ((struct run *)ctx)->res;
+
+	/* pids wrap at pid_max: the newest record with this pid is the one being reaped. */
+	for (unsigned i = res->nrecs; i-- > 0;)
+		if (res->recs[i].pid == p->pid) {
+			record_from_proc(&res->recs[i], p);
+			return;
+		}
+}
+
+/*
+ * Where the next slice of the run ends: @slice from now, or - when nothing
+ * happens before then - at the next event, so an idle stretch costs one
+ * slice however long it is (but never jumps far past the time limit).
+ */
+static sva_time_t slice_end(const struct sva_sim *sim, sva_time_t slice, sva_time_t limit)
+{
+	sva_time_t end = sva_now(sim) + slice, next = sva_sim_next_event(sim);
+
+	if (next == SVA_TIME_NEVER || next <= end)
+		return end;
+	if (next <= limit)
+		return next;
+	return limit + 1 > end ? limit + 1 : end;
+}
+
 int scenario_run(const struct scenario *s, struct sva_system *sys, const struct run_opts *o,
 		 struct run_result *res)
 {
 	struct run run = { .s = s, .sys = sys, .k = sva_system_kernel(sys), .res = res };
 	struct pstate *ps = calloc(s->nprocs, sizeof(*ps));
 	struct sva_sim *sim = sva_system_sim(sys);
-	sva_time_t slice = 100 * SVA_USEC;
+	sva_time_t slice = 100 * SVA_USEC, limit = s->time_limit ? s->time_limit : 10 * SVA_SEC;
 	int r = 0;
 
 	if (!ps)
-		return -ENOMEM;
+		sva_out_of_memory("the scenario runner's state");
 	memset(res, 0, sizeof(*res));
+	run.k->on_reap = note_reaped;
+	run.k->on_reap_ctx = &run;
 	if (run.k->iommu)
 		run.k->iommu->inject_resp_failure = s->iopf_failures;
 	for (struct sva_idxd *d = run.k->idxds; d; d = d->next)
 		sva_dsa_inject_irq_faults(d->dsa, s->irq_lost_every, s->irq_spurious_every);
 	if (s->reset_at && run.k->idxds &&
-	    !sva_task_spawn(sim, "reset-fault", reset_fault, &run, &(struct sva_task_attr){ .detached = true })) {
-		r = -ENOMEM;
-		goto out;
-	}
+	    !sva_task_spawn(sim, "reset-fault", reset_fault, &run, &(struct sva_task_attr){ .detached = true }))
+		sva_out_of_memory("the fault plan's task");
 	if (s->halt_at && run.k->idxds &&
-	    !sva_task_spawn(sim, "halt-fault", halt_fault, &run, &(struct sva_task_attr){ .detached = true })) {
-		r = -ENOMEM;
-		goto out;
-	}
+	    !sva_task_spawn(sim, "halt-fault", halt_fault, &run, &(struct sva_task_attr){ .detached = true }))
+		sva_out_of_memory("the fault plan's task");
 	for (unsigned i = 0; i < s->nprocs; i++) {
 		ps[i] = (struct pstate){ .run = &run, .sp = &s->procs[i] };
 		ps[i].rec = new_record(&run, s->procs[i].name, 0);
 		res->recs[ps[i].rec].pid = sva_system_spawn(sys, s->procs[i].name, proc_main, &ps[i]);
+		if (res->recs[ps[i].rec].pid == -ENOMEM)
+			sva_out_of_memory("a scenario process");
 		if (res->recs[ps[i].rec].pid < 0) {
 			r = res->recs[ps[i].rec].pid;
 			goto out;
 		}
 	}
-	/* In slices, so a long run can show progress. */
+	/*
+	 * In slices, so a long run can show progress; an idle stretch (every
+	 * thread asleep) is one slice, whatever its length.
+	 */
 	for (;;) {
-		r = sva_sim_run_until(sim, sva_now(sim) + slice);
+		r = sva_sim_run_until(sim, slice_end(sim, slice, limit));
 		if (!r && sva_sim_idle(sim) && sva_sim_nr_blocked(sim) > 0) {
 			r = -EDEADLK;	/* blocked tasks and nothing left that could wake them */
 			break;
@@ -808,15 +988,13 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 		if (sva_sim_nr_blocked(sim) == 0) {
 			bool live = false;
 
-			for (unsigned i = 0; i < res->nrecs; i++) {
-				struct sva_proc *p = sva_proc_find(run.k, res->recs[i].pid);
-
-				live |= p && p->state == SVA_PROC_ALIVE;
-			}
+			/* Every process is one of the scenario's (or forked by one). */
+			for (struct sva_proc *p = run.k->procs; p && !live; p = p->next)
+				live = p->state == SVA_PROC_ALIVE;
 			if (!live)
 				break;
 		}
-		if (sva_now(sim) > (s->time_limit ? s->time_limit : 10 * SVA_SEC)) {
+		if (sva_now(sim) > limit) {
 			r = -ETIME;
 			break;
 		}
@@ -837,27 +1015,15 @@ int scenario_run(const struct scenario *s, struct sva_system *sys, const struct 
 	res->sim_status = r;
 	if (!r)
 		sva_check_quiescent(run.k);	/* nothing lost */
-	/* Collect what the kernel knows about the processes. */
+	/* Collect what the kernel knows about the processes not reaped (note_reaped had the others). */
 	for (unsigned i = 0; i < res->nrecs; i++) {
-		struct proc_record *rec = &res->recs[i];
-		struct sva_proc *p = sva_proc_find(run.k, rec->pid);
-		struct sva_thread_stats st;
+		struct sva_proc *p = sva_proc_find(run.k, res->recs[i].pid);
 
-		if (!p)
-			continue;
-		sva_proc_stats(p, &st);
-		rec->gp_fixups = st.gp_fixups;
-		rec->enq_accepted = st.enq_accepted;
-		rec->enq_retry = st.enq_retry;
-		rec->movdir64b = st.movdir64b;
-		rec->umwait = st.umwait;
-		rec->page_faults = st.page_faults;
-		rec->exited = p->state == SVA_PROC_ZOMBIE;
-		rec->code = p->exit.code;
-		rec->signal = p->exit.signal;
-		snprintf(rec->reason, sizeof(rec->reason), "%s", p->exit.reason);
+		if (p)
+			record_from_proc(&res->recs[i], p);
 	}
 out:
+	run.k->on_reap = NULL;	/* @run lives on this stack */
 	for (unsigned i = 0; i < run.nowned; i++)
 		free(run.owned[i]);
 	free(run.owned);

@@ -35,17 +35,65 @@ static void usage(FILE *f)
 
 bool sva_parse_u64(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
+	unsigned base = 10;
+	uint64_t v = 0;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!s || !*s)
 		return false;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return false;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!*s)
+			return false;
+	}
+	/* By hand: strtoull takes a sign, blanks and octal, and saturates. */
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
 	*out = v;
 	return true;
+}
+
+bool sva_parse_seed(const char *s, uint64_t *out)
+{
+	return sva_parse_u64(s, out) && *out <= SVA_SEED_MAX;
+}
+
+int sva_close_output(FILE *f)
+{
+	int err = 0;
+
+	errno = 0;
+	if (fflush(f))
+		err = errno ? errno : EIO;
+	else if (ferror(f))
+		err = EIO;	/* an earlier write failed; its errno is gone */
+	if (f != stdout && fclose(f) && !err)
+		err = errno ? errno : EIO;
+	return err;
+}
+
+/* What a command printed must have reached stdout, or the exit status says it did not. */
+static int stdout_done(int ret)
+{
+	int err = sva_close_output(stdout);
+
+	if (!err)
+		return ret;
+	fprintf(stderr, "sva: error writing standard output: %s\n", strerror(err));
+	return ret == SVA_EXIT_OK ? SVA_EXIT_FAIL : ret;
 }
 
 int main(int argc, char **argv)
@@ -59,15 +107,15 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);
-		return SVA_EXIT_OK;
+		return stdout_done(SVA_EXIT_OK);
 	}
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
 		printf("sva %s\n", SVA_VERSION);
-		return SVA_EXIT_OK;
+		return stdout_done(SVA_EXIT_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(cmd, commands[i].name))
-			return commands[i].main(argc - 1, argv + 1);
+			return stdout_done(commands[i].main(argc - 1, argv + 1));
 	fprintf(stderr, "sva: '%s' is not a command; see 'sva --help'\n", cmd);
 	return SVA_EXIT_USAGE;
 }

@@ -25,9 +25,26 @@ int sva_cmd_torture(int argc, char **argv);
 int sva_cmd_config(int argc, char **argv);
 int sva_cmd_bench(int argc, char **argv);
 
-/* Parse a whole unsigned decimal or 0x number; false when it is not one. */
+/*
+ * A number on the command line: decimal or 0x hex digits and nothing else
+ * (no sign, no blanks, no octal); false when it is not one or does not fit
+ * in 64 bits.
+ */
 bool sva_parse_u64(const char *s, uint64_t *out);
 
+/*
+ * Seeds are 0 ... 2^63-1 everywhere: --seed, torture's --from and the last
+ * seed it runs, and "seed" in a scenario file (a JSON integer json-c keeps
+ * exact), so every seed a run reports can be written back into a file.
+ */
+/*
+ * Flush and (except stdout) close an output file: 0, or the errno of a
+ * write that failed then or earlier (ferror).  Every output is checked:
+ * sva(1) promises exit status 1 when one could not be written completely.
+ */
+int sva_close_output(FILE *f);
 
+#define SVA_SEED_MAX	INT64_MAX
+bool sva_parse_seed(const char *s, uint64_t *out);
 
 #endif

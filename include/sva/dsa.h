@@ -98,7 +98,7 @@ uint64_t sva_dsa_portal(const struct sva_dsa *dsa, unsigned wq, bool limited, bo
 /*
  * For the invariant checker: does a queued or running descriptor, or an
  * ATC entry, carry @pasid?  Does an ATC entry point into the frame at @pa?
- * Descriptors accepted and finished (completed or aborted), for "nothing
+ * WQ entries accepted and ended (completed, aborted or lost), for "nothing
  * lost".
  */
 bool sva_dsa_holds_pasid(const struct sva_dsa *dsa, uint32_t pasid);
@@ -106,19 +106,41 @@ bool sva_dsa_caches_frame(const struct sva_dsa *dsa, uint64_t pa);
 void sva_dsa_accounting(const struct sva_dsa *dsa, uint64_t *accepted, uint64_t *finished,
 			uint64_t *in_flight);
 
+/*
+ * One WQ's accounting (docs/dsa.md §3.1), in WQ entries: a batch descriptor
+ * is one entry, its members are not.  Every accepted entry ends exactly
+ * once, so accepted = completed + aborted + lost + in_flight, and
+ * in_flight is 0 once the device is quiet.
+ */
+struct sva_dsa_wq_account {
+	uint64_t accepted, retried, dropped;	/* at the portal: ENQCMD answered, MOVDIR64B lost */
+	uint64_t completed;	/* an engine ran it; its record, if asked for, was written (any status) */
+	uint64_t aborted;	/* left the WQ without running: Abort, WQ disable or reset, device reset */
+	uint64_t lost;		/* an engine ran it but its record could not be written (SWERR only) */
+	uint64_t in_flight;	/* queued, or on an engine, now */
+};
+unsigned sva_dsa_nr_wqs(const struct sva_dsa *dsa);
+/* 0, or -EINVAL when @wq is not one of the device's. */
+int sva_dsa_wq_account(const struct sva_dsa *dsa, unsigned wq, struct sva_dsa_wq_account *out);
+
 struct sva_dsa_stats {
 	uint64_t submitted, accepted, retried, dropped;	/* at the portals */
 	uint64_t dmwr_ur;		/* enqueue stores the PCIe path answered UR (not submitted) */
-	uint64_t completed, failed, aborted;		/* descriptors (batch members included) */
-	uint64_t top_completed;				/* WQ entries finished by an engine */
+	uint64_t completed;			/* descriptors executed (batch members included) */
+	uint64_t failed;			/* ... whose status was an error (not a partial completion) */
+	uint64_t top_completed, aborted, lost;	/* how WQ entries ended (struct sva_dsa_wq_account) */
 	uint64_t batches, batch_descs, bytes;
 	uint64_t atc_hits, atc_misses, atc_invalidations, page_requests, page_faults_partial;
 	uint64_t untranslated;		/* accesses of ATS-disabled WQs, translated by the IOMMU */
 	uint64_t prs_success, prs_invalid, prs_failure, cr_writes, cr_faults, interrupts, swerrs;
 	uint64_t interrupts_lost, interrupts_spurious;	/* injected */
 	uint64_t path_busy_ns;		/* time descriptors held the shared data path (docs/dsa.md 5.0) */
-	/* by opcode (DSA 1.0 opcodes are below 0x21): executed, succeeded, bytes of the successful ones */
-	uint64_t op_count[0x21], op_ok[0x21], op_bytes[0x21];
+	/*
+	 * by opcode (DSA 1.0 opcodes are below 0x21): executed, succeeded,
+	 * completed partially (a page fault software finishes), bytes of the
+	 * successful ones
+	 */
+	uint64_t op_count[0x21], op_ok[0x21], op_partial[0x21], op_bytes[0x21];
 };
 
 /* Fault injection: a fatal internal error halts the device (a reset recovers it). */

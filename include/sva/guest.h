@@ -111,6 +111,12 @@ int sva_gettid(void);
 int sva_fork(sva_guest_fn child, void *arg);
 /* A new thread of this process; returns its tid. */
 int sva_thread_create(sva_guest_fn fn, void *arg, const char *name);
+/*
+ * pthread_join(): wait until thread @tid of this process has ended (it is
+ * then forgotten).  0, -ESRCH (no such thread, or already joined) or
+ * -EDEADLK (the caller itself).
+ */
+int sva_thread_join(int tid);
 /* Wait for a child; *status gets the exit code, or 128 + signal. */
 int sva_waitpid(int pid, int *status);
 /* Sleep in virtual time off the CPU; returns 0 (a kill ends the thread inside). */

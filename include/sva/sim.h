@@ -80,6 +80,13 @@ uint64_t sva_sim_seed(const struct sva_sim *sim);
 const char *sva_sim_ctx_name(const struct sva_sim *sim);
 /* True when nothing is ready and nothing is scheduled (waits without a deadline aside). */
 bool sva_sim_idle(const struct sva_sim *sim);
+/*
+ * When the next thing happens: now if something is ready, else the time of
+ * the earliest scheduled event (background ones included), SVA_TIME_NEVER
+ * if there is none.  A driver running the simulation in slices skips idle
+ * stretches with it instead of stepping through them.
+ */
+sva_time_t sva_sim_next_event(const struct sva_sim *sim);
 /* Number of tasks blocked right now (not ready, not finished). */
 unsigned sva_sim_nr_blocked(const struct sva_sim *sim);
 /* Print blocked tasks, one per line, to stderr. */
@@ -94,6 +101,15 @@ struct sva_sim_counts {
 	uint64_t fast_sleeps;	/* of those, sleeps that moved the clock without switching (runtime.md) */
 };
 void sva_sim_counts(const struct sva_sim *sim, struct sva_sim_counts *out);
+
+/*
+ * The host ran out of memory where the run cannot go on coherently (a
+ * queue or table the model must keep whole): one line on stderr,
+ * "sva: out of host memory (@what)", and exit status 1 - never a bare
+ * abort.  Where a failed allocation has a meaning in the model (fork,
+ * mmap, a frame), callers return -ENOMEM instead.
+ */
+_Noreturn void sva_out_of_memory(const char *what);
 
 /* ---- randomness ---------------------------------------------------- */
 

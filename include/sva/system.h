@@ -35,6 +35,8 @@ struct sva_system_config {
 	uint64_t ram_size;		/* simulated RAM; 0 = 4 GiB */
 	unsigned nr_cpus;		/* logical CPUs; 0 = 4 */
 	uint32_t pasid_max;		/* PASIDs 1..max-1; 0 = 2^20 */
+	/* Linux's pid_max: pids below it (> 300 to have room); 0 = 32768.  Out of pids, fork gets -EAGAIN. */
+	unsigned pid_max;
 	uint64_t frame_limit;		/* usable RAM frames (to force OOM); 0 = all */
 	unsigned atc_entries;		/* device TLB entries per DSA; 0 = 64 */
 	const struct sva_iommu_config *iommu;	/* NULL = defaults */

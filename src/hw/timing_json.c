@@ -19,6 +19,8 @@
 
 #include <sva/timing.h>
 
+#include "textfile.h"
+
 enum kind { K_TIME, K_BW };
 
 struct field {
@@ -150,47 +152,12 @@ int sva_timing_parse_json(const char *text, const char *name, struct sva_timing 
 
 int sva_timing_load_json(const char *path, struct sva_timing *t, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	char *buf, why[160];
 	int r;
 
-	if (!f)
-		return fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-	for (;;) {
-		size_t n;
-
-		if (len + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap ? 2 * cap : 8192);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return fail(err, errlen, "%s: out of memory", path);
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, 4096, f);
-		len += n;
-		if (n < 4096)
-			break;
-		if (len > (1u << 20)) {
-			free(buf);
-			fclose(f);
-			return fail(err, errlen, "%s: larger than 1 MiB; not a timing table", path);
-		}
-	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		return fail(err, errlen, "%s: read error", path);
-	}
-	fclose(f);
-	buf[len] = 0;
-	if (strlen(buf) != len) {
-		free(buf);
-		return fail(err, errlen, "%s: contains a NUL byte; not a timing table", path);
-	}
+	r = sva_read_text_file(path, SVA_TIMING_MAX, "a timing table", &buf, why, sizeof(why));
+	if (r)
+		return fail(err, errlen, "%s: %s", path, why);
 	r = sva_timing_parse_json(buf, path, t, err, errlen);
 	free(buf);
 	return r;

@@ -51,11 +51,18 @@ static void chk_start(struct sva_mmu_notifier *mn, struct sva_mm *mm, uint64_t s
 	struct sva_checker *c = &kernel_of(mm)->check;
 
 	(void)mn;
-	if (c->npending == SVA_CHECK_MAX_PENDING) {
-		sva_check_fail(mm->k, "more than %d invalidations in progress at once", SVA_CHECK_MAX_PENDING);
-		return;
+	if (c->npending == c->cap_pending) {
+		unsigned ncap = c->cap_pending ? 2 * c->cap_pending : 64;
+		struct sva_check_pending *np = realloc(c->pending, ncap * sizeof(*np));
+
+		if (!np)
+			sva_out_of_memory("the checker's table of invalidations in progress");
+		c->pending = np;
+		c->cap_pending = ncap;
 	}
 	c->pending[c->npending++] = (struct sva_check_pending){ .mm = mm, .start = start, .end = end };
+	if (c->npending > c->max_pending)
+		c->max_pending = c->npending;
 }
 
 /*
@@ -194,6 +201,13 @@ void sva_check_quiescent(struct sva_kernel *k)
 		    sva_pasid_owner(&k->pasids, mm->pasid) != mm)
 			sva_check_fail(k, "mm %llu believes it owns PASID %u but does not",
 				       (unsigned long long)mm->id, mm->pasid);
+}
+
+void sva_check_fini(struct sva_kernel *k)
+{
+	free(k->check.pending);
+	k->check.pending = NULL;
+	k->check.npending = k->check.cap_pending = 0;
 }
 
 void sva_check_init(struct sva_kernel *k, bool on)

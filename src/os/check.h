@@ -33,19 +33,23 @@ struct sva_check_pending {
 	uint64_t start, end;
 };
 
-#define SVA_CHECK_MAX_PENDING 64
-
 struct sva_checker {
 	bool on;
 	bool fatal;			/* abort at the first violation (default) */
 	struct sva_dma_observer obs;
-	struct sva_check_pending pending[SVA_CHECK_MAX_PENDING];
-	unsigned npending;
+	/*
+	 * Every range between invalidate_range_start and _end, of every mm: as
+	 * many as there are tasks that can be inside an invalidation at once,
+	 * so the table grows with them (a fixed one must never fail a legal run).
+	 */
+	struct sva_check_pending *pending;
+	unsigned npending, cap_pending, max_pending;
 	uint64_t dma_checks, frame_checks, pasid_checks, violations;
 	char last[256];			/* the last violation, when not fatal */
 };
 
 void sva_check_init(struct sva_kernel *k, bool on);
+void sva_check_fini(struct sva_kernel *k);
 /* Hooks the kernel calls. */
 void sva_check_mm_created(struct sva_kernel *k, struct sva_mm *mm);
 void sva_check_pasid_allocated(struct sva_kernel *k, uint32_t pasid);

@@ -253,10 +253,8 @@ int sva_open(const char *path, int flags)
 		r = cdev->open(cdev, t->proc, &f);
 		if (r == 0) {
 			r = sva_fd_install(t->proc, f);
-			if (r < 0 && f->ops->release) {
-				f->refs = 0;
-				f->ops->release(f, t->proc);
-			}
+			if (r < 0)
+				sva_fput(f);
 		}
 	}
 	user_return(t);
@@ -271,8 +269,8 @@ int sva_close(int fd)
 	if (!f)
 		return -EBADF;
 	t->proc->fds[fd] = NULL;
-	if (--f->refs == 0 && f->ops->release)
-		f->ops->release(f, t->proc);
+	/* A mapping of the file keeps it open: release waits for the last munmap. */
+	sva_fput(f);
 	user_return(t);
 	return 0;
 }
@@ -318,6 +316,15 @@ int sva_thread_create(sva_guest_fn fn, void *arg, const char *name)
 {
 	struct sva_thread *t = self();
 	int r = fn ? sva_proc_thread_create(t, fn, arg, name) : -EINVAL;
+
+	user_return(t);
+	return r;
+}
+
+int sva_thread_join(int tid)
+{
+	struct sva_thread *t = self();
+	int r = sva_proc_thread_join(t, tid);
 
 	user_return(t);
 	return r;

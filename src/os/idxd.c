@@ -87,6 +87,18 @@ static void idxd_irq(void *ctx, unsigned vector)
 	sva_wake_all(idxd->k->sim, &idxd->irq_wq);
 }
 
+#define WATCHDOG_MIN	(50 * SVA_USEC)
+#define WATCHDOG_MAX	(100 * SVA_MSEC)
+
+/* Nothing accepted is still unfinished: no completion can be waiting for an interrupt. */
+static bool device_quiet(const struct sva_idxd *idxd)
+{
+	uint64_t acc, fin, busy;
+
+	sva_dsa_accounting(idxd->dsa, &acc, &fin, &busy);
+	return !busy && acc == fin;
+}
+
 /* The threaded handler: software errors are logged; completions wake their waiters. */
 static void irq_thread(void *arg)
 {
@@ -94,6 +106,7 @@ static void irq_thread(void *arg)
 	struct sva_sim *sim = idxd->k->sim;
 
 	for (;;) {
+		sva_time_t period = WATCHDOG_MIN;
 		uint32_t pending;
 
 		while (!idxd->irq_pending) {
@@ -101,12 +114,20 @@ static void irq_thread(void *arg)
 			 * Look at the device now and then even without an interrupt
 			 * (a watchdog): a lost halt or error interrupt must not leave
 			 * it halted forever.  The watchdog's timer is background, so
-			 * it keeps no run alive on its own.
+			 * it keeps no run alive on its own.  While the device is
+			 * quiet it looks less and less often (up to every 100 ms), so
+			 * idle virtual time costs next to nothing; work in flight
+			 * brings it back to every 50 us.
 			 */
-			if (sva_wait_watchdog(sim, &idxd->irq_wq, 50 * SVA_USEC) == -ETIMEDOUT &&
-			    (rd(idxd, SVA_DSA_INTCAUSE) & ((1u << 4) | 1))) {
+			if (sva_wait_watchdog(sim, &idxd->irq_wq, period) != -ETIMEDOUT)
+				continue;
+			if (rd(idxd, SVA_DSA_INTCAUSE) & ((1u << 4) | 1)) {
 				idxd->irq_pending |= 1;
 				sva_counter_inc(idxd->c_irq_recovered);
+			} else if (device_quiet(idxd)) {
+				period = period < WATCHDOG_MAX / 2 ? 2 * period : WATCHDOG_MAX;
+			} else {
+				period = WATCHDOG_MIN;
 			}
 		}
 		pending = idxd->irq_pending;

@@ -4,8 +4,9 @@
  * accel-config configuration through its registers, enables the device
  * and WQs, handles its interrupts and software errors, and gives user WQs
  * character devices /dev/dsa/wqD.Q whose open binds the caller's mm
- * (iommu_sva_bind_device), whose mmap maps the WQ's limited portal, and
- * whose release drains the PASID and unbinds.
+ * (iommu_sva_bind_device), whose mmap maps the WQ's limited portal (the
+ * mapping holds the file), and whose release - last close or last unmap -
+ * drains the PASID and unbinds.
  */
 #ifndef SVA_OS_IDXD_H
 #define SVA_OS_IDXD_H
@@ -46,13 +47,6 @@ struct sva_idxd_ctx {
 	struct sva_mm *mm;		/* held (mmgrab): the opener may be gone when the file goes */
 	struct sva_bond *bond;
 	uint32_t pasid;
-	/*
-	 * Told when the mm goes away (exit_mmap), before the IOMMU is: the
-	 * PASID's work is aborted and drained while its translations still
-	 * work, so nothing of a dead process can reach freed frames.
-	 */
-	struct sva_mmu_notifier mn;
-	bool mm_gone;
 };
 
 struct sva_idxd {

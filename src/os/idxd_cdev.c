@@ -7,10 +7,17 @@
  *          dedicated WQ admits one process at a time and gets that PASID
  *          in its WQCFG.
  * mmap   - one page: the WQ's limited portal, not inherited by fork.
+ *          The mapping holds the file (vm_file).
  * write  - submit descriptors from a user buffer (newer kernels): the
  *          kernel stamps the PASID, clears PRIV and enqueues.
- * close  - drain the PASID's work on the device, then unbind.  The PASID
- *          stays with the mm.
+ * release - when the last descriptor is closed and the last portal
+ *          mapping gone (close, munmap or exit, whichever is last): drain
+ *          the PASID's work on the device, then unbind.  The PASID stays
+ *          with the mm.
+ *
+ * There is no exit hook of the driver's own, as in Linux: at exit the
+ * IOMMU's release tears the PASID entry down first (in-flight work then
+ * faults), and the file release drains afterwards.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -33,25 +40,6 @@ static struct sva_idxd_ctx *ctx_of(struct sva_file *f)
 {
 	return (struct sva_idxd_ctx *)f;
 }
-
-/* The process is exiting with work in flight: abort what is queued, wait for the rest. */
-static void ctx_mm_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
-{
-	struct sva_idxd_ctx *ctx = (struct sva_idxd_ctx *)((char *)mn - offsetof(struct sva_idxd_ctx, mn));
-	struct sva_idxd *idxd = ctx->wq->idxd;
-
-	(void)mm;
-	ctx->mm_gone = true;
-	sva_journal(idxd->k->sim, "idxd", "pid %d exiting: abort and drain PASID %u on %s before the "
-		    "IOMMU entry goes", ctx->pid, ctx->pasid, ctx->wq->name);
-	if (ctx->wq->dedicated) {
-		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_ABORT_WQ, (uint32_t)ctx->wq->id);
-	} else {
-		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_ABORT_PASID, ctx->pasid);
-	}
-}
-
-static const struct sva_mmu_notifier_ops ctx_mn_ops = { .release = ctx_mm_release };
 
 int sva_idxd_wq_set_pasid(struct sva_idxd_wq *wq, uint32_t pasid, bool enable)
 {
@@ -83,8 +71,8 @@ static int wq_mmap(struct sva_file *f, struct sva_proc *p, uint64_t *addr, uint6
 		return -EINVAL;
 	if (!(flags & SVA_MAP_SHARED))
 		return -EINVAL;
-	return sva_mm_mmap(p->mm, addr, 4096, prot, SVA_MAP_SHARED | (flags & SVA_MAP_FIXED),
-			   SVA_VM_IO | SVA_VM_DONTCOPY, ctx->wq->portal, ctx->wq->name);
+	return sva_mm_mmap_file(p->mm, f, addr, 4096, prot, SVA_MAP_SHARED | (flags & SVA_MAP_FIXED),
+				SVA_VM_IO | SVA_VM_DONTCOPY, ctx->wq->portal, ctx->wq->name);
 }
 
 /* Submission by write(2): the kernel copies each 64-byte descriptor and enqueues it. */
@@ -134,29 +122,28 @@ static int64_t wq_write(struct sva_file *f, struct sva_thread *t, uint64_t va, u
 	return (int64_t)done;
 }
 
-static void wq_release(struct sva_file *f, struct sva_proc *p)
+static void wq_release(struct sva_file *f)
 {
 	struct sva_idxd_ctx *ctx = ctx_of(f);
 	struct sva_idxd_wq *wq = ctx->wq;
 	struct sva_idxd *idxd = wq->idxd;
 
-	(void)p;
-	if (!ctx->mm_gone)
-		sva_mmu_notifier_unregister(ctx->mm, &ctx->mn);
 	/*
 	 * Nothing of this PASID may be left on the device once it is unbound:
-	 * wait for its descriptors first.
+	 * wait for its descriptors first (idxd_file_dev_release).  A shared
+	 * WQ drains the PASID; a dedicated one is disabled to clear its PASID,
+	 * and Disable WQ drains it.  (The model has no event log to drain.)
 	 */
 	sva_counter_inc(idxd->c_drains);
-	sva_journal(idxd->k->sim, "idxd", "pid %d closes %s: drain PASID %u, then unbind", ctx->pid,
+	sva_journal(idxd->k->sim, "idxd", "pid %d's %s released: drain PASID %u, then unbind", ctx->pid,
 		    wq->name, ctx->pasid);
-	if (wq->dedicated)
-		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_WQ, (uint32_t)wq->id);
-	else
+	if (!wq->dedicated) {
 		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_PASID, ctx->pasid);
-	if (wq->dedicated && wq->owner == ctx->proc) {
+	} else if (wq->owner == ctx->proc) {
 		(void)sva_idxd_wq_set_pasid(wq, 0, false);
 		wq->owner = NULL;
+	} else {
+		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_WQ, (uint32_t)wq->id);
 	}
 	if (sva_trace_enabled(idxd->k->sim))
 		sva_trace_instant(idxd->k->sim, idxd->k->trace_track, "idxd", "close: PASID drained",
@@ -196,20 +183,11 @@ static int wq_open(struct sva_chardev *cdev, struct sva_proc *p, struct sva_file
 	ctx->proc = p;
 	ctx->mm = p->mm;
 	ctx->pid = p->pid;
-	/* Registered after the bind, so it is told before the IOMMU's notifier. */
-	ctx->mn.ops = &ctx_mn_ops;
-	r = sva_mmu_notifier_register(p->mm, &ctx->mn);
-	if (r) {
-		iommu_sva_unbind_device(ctx->bond);
-		free(ctx);
-		return r;
-	}
 	ctx->file = (struct sva_file){ .ops = &wq_fops, .private_data = ctx, .refs = 1 };
 	snprintf(ctx->file.name, sizeof(ctx->file.name), "%s", wq->name);
 	if (wq->dedicated) {
 		r = sva_idxd_wq_set_pasid(wq, ctx->pasid, true);
 		if (r) {
-			sva_mmu_notifier_unregister(p->mm, &ctx->mn);
 			iommu_sva_unbind_device(ctx->bond);
 			free(ctx);
 			return r;

@@ -22,6 +22,8 @@
 
 #include "os/idxd_config.h"
 #include "os/idxd_config_internal.h"
+#include "json_strict.h"
+#include "textfile.h"
 
 struct pctx {
 	struct idxd_config *cfg;
@@ -176,6 +178,11 @@ static int get_str(struct pctx *p, const char *path, const char *key,
 		return perr(p, -EINVAL, "%s: %s must be a string, not %s %s", path, key,
 			    article(o), jtype(o));
 	*out = json_object_get_string(o);
+	/* Names go back out in JSON (show --json, reports): no cut-off or broken text. */
+	if (strlen(*out) != (size_t)json_object_get_string_len(o))
+		return perr(p, -EINVAL, "%s: %s must not contain \\u0000", path, key);
+	if (!sva_utf8_valid(*out, strlen(*out)))
+		return perr(p, -EINVAL, "%s: %s is not valid UTF-8", path, key);
 	return 0;
 }
 
@@ -851,40 +858,14 @@ int idxd_config_parse_string(const char *json, const struct idxd_caps *caps,
 int idxd_config_load_file(const char *path, const struct idxd_caps *caps,
 			  struct idxd_config **out, char *err, size_t errlen)
 {
-	struct pctx p = { .err = err, .errlen = errlen };
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	FILE *f;
+	char *buf;
 	int rc;
 
 	*out = NULL;
-	f = fopen(path, "r");
-	if (!f)
-		return perr(&p, errno == ENOENT ? -ENOENT : -EIO, "cannot open: %s",
-			    strerror(errno));
-	do {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return perr(&p, -ENOMEM, "out of memory");
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	rc = ferror(f) ? -EIO : 0;
-	fclose(f);
-	buf[len] = '\0';
+	rc = sva_read_text_file(path, SVA_ACCEL_CONFIG_MAX, "an accel-config file", &buf, err, errlen);
 	if (rc)
-		rc = perr(&p, rc, "read error");
-	else if (strlen(buf) != len)
-		rc = perr(&p, -EINVAL, "the file contains a NUL byte; it is not JSON text");
-	else
-		rc = idxd_config_parse_string(buf, caps, out, err, errlen);
+		return rc;
+	rc = idxd_config_parse_string(buf, caps, out, err, errlen);
 	free(buf);
 	return rc;
 }

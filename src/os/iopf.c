@@ -82,15 +82,18 @@ static enum sva_prg_resp handle_group(struct sva_iommu_drv *drv, struct iopf_gro
 	if (mm->users == 0 || mm->exited)
 		return SVA_PRG_INVALID;
 	sva_mmget(mm);
-	for (unsigned i = 0; i < g->n && code == SVA_PRG_SUCCESS; i++) {
-		int r = sva_mm_fault(mm, g->addr[i], g->access[i]);
-
-		if (r == -EIO)
-			code = SVA_PRG_FAILURE;		/* the hardware failed us */
-		else if (r)
+	/*
+	 * Whatever the fault handler could not resolve - no VMA, no right,
+	 * no memory, a machine check on the tables - is Invalid Request, as
+	 * iommu_sva_handle_mm answers every VM_FAULT_ERROR.  Response Failure
+	 * would make the function stop PRI altogether (PCIe PRI): one
+	 * process's bad page must not cost every user of the device its
+	 * page requests.
+	 */
+	for (unsigned i = 0; i < g->n && code == SVA_PRG_SUCCESS; i++)
+		if (sva_mm_fault(mm, g->addr[i], g->access[i]) != 0)
 			code = SVA_PRG_INVALID;
-	}
-	sva_mmput(mm);
+	sva_mmput_async(mm);
 	return code;
 }
 

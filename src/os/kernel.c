@@ -75,6 +75,11 @@ int sva_kernel_init(struct sva_kernel *k, struct sva_sim *sim, struct sva_phys *
 	k->trace_track = sva_trace_track(sim, "kernel", "mm");
 	sva_check_init(k, cfg->check);
 	k->next_pid = 100;
+	if (cfg->pid_max && (cfg->pid_max <= SVA_RESERVED_PIDS || cfg->pid_max > SVA_PID_MAX_LIMIT)) {
+		sva_kernel_fini(k);
+		return -EINVAL;
+	}
+	k->pid_max = cfg->pid_max ? (int)cfg->pid_max : SVA_PID_MAX;
 	sva_waitq_init(&k->cpu_wq);
 	return 0;
 }
@@ -115,6 +120,7 @@ void sva_kernel_fini(struct sva_kernel *k)
 	free(k->swap.refs);
 	sva_pasid_space_fini(&k->pasids);
 	sva_frames_fini(&k->frames);
+	sva_check_fini(k);
 }
 
 /* ---- swap ------------------------------------------------------------------ */

@@ -59,7 +59,10 @@ struct sva_kernel {
 	unsigned nr_lcpus;
 	struct sva_waitq cpu_wq;	/* threads waiting for a CPU */
 	struct sva_proc *procs;
+	unsigned nr_procs;		/* on procs: alive or zombie, each holding its pid */
+	int pid_max;
 	int next_pid;
+	bool pids_wrapped;		/* next_pid went round: a pid may be taken */
 	struct sva_chardev *chardevs;	/* device nodes ("udev's" view) */
 	struct sva_iommu_drv *iommu;	/* the (one) IOMMU's driver */
 	struct sva_idxd *idxds;		/* DSA devices the idxd driver bound */
@@ -69,11 +72,18 @@ struct sva_kernel {
 	/* Flush CPU TLB entries of @mm for [start, end); set by the CPU layer. */
 	void (*flush_tlb)(struct sva_kernel *k, struct sva_mm *mm, uint64_t start, uint64_t end);
 	void *flush_tlb_ctx;
+	/*
+	 * Process accounting: called with each process about to be freed
+	 * (reaped), its counters final, so a reaped child's work still counts.
+	 */
+	void (*on_reap)(void *ctx, const struct sva_proc *p);
+	void *on_reap_ctx;
 	int trace_track;
 };
 
 struct sva_kernel_config {
 	uint32_t pasid_max;		/* 0 = 2^20 */
+	unsigned pid_max;		/* 0 = SVA_PID_MAX */
 	uint64_t frame_limit;		/* 0 = all RAM */
 	bool check;			/* run the invariant checker */
 };

@@ -15,6 +15,7 @@
 #include "os/check.h"
 #include "os/kernel.h"
 #include "os/mm.h"
+#include "os/proc.h"
 
 #define PAGE		SVA_FRAME_SIZE
 #define PAGE_MASK	SVA_FRAME_MASK
@@ -170,7 +171,7 @@ static void gather_add(struct gather *g, uint64_t pa)
 
 		/* Losing track of a frame would leak it; better stop loudly. */
 		if (!np)
-			abort();
+			sva_out_of_memory("the frames of an invalidated range");
 		g->pa = np;
 		g->cap = ncap;
 	}
@@ -210,6 +211,8 @@ static void vma_free(struct sva_mm *mm, struct sva_vma *vma)
 {
 	struct sva_shmem *shm = vma->shm;
 
+	assert(!vma->file && "a VMA that maps a file goes through put_unmapped_files");
+
 	if (shm && --shm->refs == 0) {
 		/* The object's own references: the last VMA takes them along. */
 		for (uint64_t i = 0; i < shm->npages; i++)
@@ -219,6 +222,23 @@ static void vma_free(struct sva_mm *mm, struct sva_vma *vma)
 		free(shm);
 	}
 	free(vma);
+}
+
+/*
+ * VMAs that mapped a file, unlinked under mmap_lock: their files are put
+ * only once the lock is dropped, since the last put runs the driver's
+ * release, which may sleep waiting on the device (Linux defers the fput
+ * of remove_vma() to task_work for the same reason).
+ */
+static void put_unmapped_files(struct sva_vma *gone)
+{
+	while (gone) {
+		struct sva_vma *v = gone;
+
+		gone = v->next;
+		sva_fput(v->file);
+		free(v);
+	}
 }
 
 /* Split @vma at @addr (inside it); the new upper part follows it. */
@@ -238,6 +258,8 @@ static int vma_split(struct sva_vma *vma, uint64_t addr)
 	}
 	if (vma->flags & SVA_VM_IO)
 		hi->io_pa += addr - vma->start;
+	if (hi->file)
+		sva_file_get(hi->file);		/* each part maps the file */
 	vma->end = addr;
 	vma->next = hi;
 	return 0;
@@ -326,7 +348,8 @@ static uint64_t page_round(uint64_t len)
 	return (len + PAGE - 1) & PAGE_MASK;
 }
 
-static void unmap_locked(struct sva_mm *mm, uint64_t start, uint64_t end)
+/* Unmap [start, end); VMAs holding a file go onto *gone (put_unmapped_files). */
+static void unmap_locked(struct sva_mm *mm, uint64_t start, uint64_t end, struct sva_vma **gone)
 {
 	struct sva_vma **p;
 
@@ -337,7 +360,12 @@ static void unmap_locked(struct sva_mm *mm, uint64_t start, uint64_t end)
 
 		if (v->start >= start && v->end <= end) {
 			*p = v->next;
-			vma_free(mm, v);
+			if (v->file) {
+				v->next = *gone;
+				*gone = v;
+			} else {
+				vma_free(mm, v);
+			}
 		} else {
 			p = &v->next;
 		}
@@ -346,6 +374,7 @@ static void unmap_locked(struct sva_mm *mm, uint64_t start, uint64_t end)
 
 int sva_mm_munmap(struct sva_mm *mm, uint64_t addr, uint64_t len)
 {
+	struct sva_vma *gone = NULL;
 	uint64_t end;
 	int r;
 
@@ -357,8 +386,9 @@ int sva_mm_munmap(struct sva_mm *mm, uint64_t addr, uint64_t len)
 	sva_mutex_lock(mm->k->sim, &mm->lock);
 	r = vma_split_range(mm, addr, end);
 	if (!r)
-		unmap_locked(mm, addr, end);
+		unmap_locked(mm, addr, end, &gone);
 	sva_mutex_unlock(mm->k->sim, &mm->lock);
+	put_unmapped_files(gone);
 	return r;
 }
 
@@ -395,8 +425,15 @@ static int find_gap(struct sva_mm *mm, uint64_t hint, uint64_t len, uint64_t *ou
 int sva_mm_mmap(struct sva_mm *mm, uint64_t *addr, uint64_t len, unsigned prot,
 		unsigned flags, unsigned vmflags, uint64_t io_pa, const char *name)
 {
+	return sva_mm_mmap_file(mm, NULL, addr, len, prot, flags, vmflags, io_pa, name);
+}
+
+int sva_mm_mmap_file(struct sva_mm *mm, struct sva_file *file, uint64_t *addr, uint64_t len,
+		     unsigned prot, unsigned flags, unsigned vmflags, uint64_t io_pa,
+		     const char *name)
+{
 	unsigned share = flags & (SVA_MAP_SHARED | SVA_MAP_PRIVATE);
-	struct sva_vma *vma;
+	struct sva_vma *vma, *gone = NULL;
 	uint64_t start;
 	int r;
 
@@ -445,17 +482,22 @@ int sva_mm_mmap(struct sva_mm *mm, uint64_t *addr, uint64_t len, unsigned prot,
 		start = *addr;
 		r = vma_split_range(mm, start, start + len);
 		if (!r)
-			unmap_locked(mm, start, start + len);
+			unmap_locked(mm, start, start + len, &gone);
 	} else {
 		r = find_gap(mm, *addr, len, &start);
 	}
 	if (!r) {
 		vma->start = start;
 		vma->end = start + len;
+		if (file) {
+			vma->file = file;
+			sva_file_get(file);
+		}
 		vma_link(mm, vma);
 		*addr = start;
 	}
 	sva_mutex_unlock(mm->k->sim, &mm->lock);
+	put_unmapped_files(gone);
 	if (r)
 		vma_free(mm, vma);
 	return r;
@@ -766,6 +808,9 @@ struct sva_mm *sva_mm_create(struct sva_kernel *k)
 	mm->pasid = SVA_PASID_INVALID;
 	sva_mutex_init(&mm->lock);
 	mm->next = k->mms;
+	mm->prev = NULL;
+	if (k->mms)
+		k->mms->prev = mm;
 	k->mms = mm;
 	sva_check_mm_created(k, mm);
 	return mm;
@@ -848,6 +893,8 @@ int sva_mm_dup(struct sva_mm *parent, struct sva_mm **childp)
 		c->next = NULL;
 		if (c->shm)
 			c->shm->refs++;
+		if (c->file)
+			sva_file_get(c->file);
 		*tail = c;
 		tail = &c->next;
 		if (v->flags & SVA_VM_IO)
@@ -901,10 +948,14 @@ static void free_tables(struct sva_mm *mm, uint64_t table, unsigned level)
 	}
 }
 
-/* Last user gone: tell the subscribers, then take every mapping down. */
+/*
+ * Last user gone: tell the subscribers, then take every mapping down;
+ * the files mapped are put last, outside the lock.
+ */
 static void exit_mmap(struct sva_mm *mm)
 {
 	struct sva_kernel *k = mm->k;
+	struct sva_vma *gone = NULL;
 
 	sva_mutex_lock(k->sim, &mm->lock);
 	while (mm->notifiers) {
@@ -916,11 +967,12 @@ static void exit_mmap(struct sva_mm *mm)
 			mn->ops->release(mn, mm);
 	}
 	if (mm->vmas)
-		unmap_locked(mm, 0, SVA_USER_TOP);
+		unmap_locked(mm, 0, SVA_USER_TOP, &gone);
 	free_tables(mm, mm->pgd, k->paging.levels ? k->paging.levels : 4);
 	mm->exited = true;
 	assert(mm->rss == 0);
 	sva_mutex_unlock(k->sim, &mm->lock);
+	put_unmapped_files(gone);
 }
 
 void sva_mmput(struct sva_mm *mm)
@@ -930,6 +982,20 @@ void sva_mmput(struct sva_mm *mm)
 		return;
 	exit_mmap(mm);
 	sva_mmdrop(mm);
+}
+
+static void mmput_async_work(void *arg)
+{
+	sva_mmput(arg);
+}
+
+void sva_mmput_async(struct sva_mm *mm)
+{
+	assert(mm->users > 0);
+	if (mm->users > 1 || !sva_current(mm->k->sim) ||
+	    !sva_task_spawn(mm->k->sim, "mmput_async", mmput_async_work, mm,
+			    &(struct sva_task_attr){ .detached = true }))
+		sva_mmput(mm);
 }
 
 void sva_mmdrop(struct sva_mm *mm)
@@ -942,16 +1008,19 @@ void sva_mmdrop(struct sva_mm *mm)
 	assert(mm->users == 0 && mm->exited);
 	/* The seed: the PASID is freed lazily, only when the mm goes. */
 	if (mm->pasid != SVA_PASID_INVALID) {
-		sva_journal(k->sim, "kernel", "mm %llu torn down (mmdrop): PASID %u freed",
-			    (unsigned long long)mm->id, mm->pasid);
+		char who[64];
+
+		sva_journal(k->sim, "kernel", "%s torn down (mmdrop): PASID %u freed",
+			    sva_mm_owner(mm, who, sizeof(who)), mm->pasid);
 		sva_pasid_release(&k->pasids, mm->pasid);
 		sva_counter_inc(k->st.pasid_frees);
 	}
 	sva_frame_put(&k->frames, mm->pgd);
-	for (struct sva_mm **p = &k->mms; *p; p = &(*p)->next)
-		if (*p == mm) {
-			*p = mm->next;
-			break;
-		}
+	if (mm->prev)
+		mm->prev->next = mm->next;
+	else
+		k->mms = mm->next;
+	if (mm->next)
+		mm->next->prev = mm->prev;
 	free(mm);
 }

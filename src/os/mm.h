@@ -26,6 +26,7 @@
 #define SVA_OS_MM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sva/guest.h>
@@ -33,6 +34,7 @@
 
 struct sva_kernel;
 struct sva_mm;
+struct sva_file;
 
 /* mmap protection and flags (SVA_PROT_*, SVA_MAP_*) come from the guest API. */
 
@@ -59,6 +61,11 @@ struct sva_vma {
 	struct sva_shmem *shm;		/* SVA_VM_SHARED */
 	uint64_t shm_pgoff;		/* first page of shm this VMA maps */
 	uint64_t io_pa;			/* SVA_VM_IO: physical address of start */
+	/*
+	 * The file it maps (vm_file), held: a driver's release cannot run
+	 * while a mapping of its file remains.  Dropped when the VMA goes.
+	 */
+	struct sva_file *file;
 	char name[24];			/* "[anon]", "[portal wq0.0]" ... */
 	struct sva_vma *next;		/* sorted by start */
 };
@@ -96,10 +103,13 @@ struct sva_mm {
 	struct sva_mutex lock;		/* mmap_lock: mapping changes and faults */
 	uint64_t rss;			/* pages mapped */
 	bool exited;			/* exit_mmap done */
+	/* who it belongs to, as sva_mm_owner() last found it (the struct outlives the process) */
+	int owner_pid;
+	char owner_comm[32];
 	/* the invariant checker's view */
 	struct sva_mmu_notifier check_mn;
 	bool check_released;
-	struct sva_mm *next;		/* kernel's list of mms */
+	struct sva_mm *next, *prev;	/* kernel's list of mms (both ways: an exit unlinks in O(1)) */
 };
 
 /* Fault results beyond 0: what the kernel turns into a signal. */
@@ -108,8 +118,21 @@ struct sva_mm {
 #define SVA_FAULT_OOM		(-ENOMEM)	/* no frame: SIGBUS / OOM kill */
 
 struct sva_mm *sva_mm_create(struct sva_kernel *k);
+/*
+ * "mm of pid 3 (app)": the mm named by its process, for the journal (mm
+ * ids mean nothing to a reader).  An SVA bond can keep the struct after
+ * its process let go of it; it is then named as last seen.
+ */
+const char *sva_mm_owner(struct sva_mm *mm, char *buf, size_t len);
 void sva_mmget(struct sva_mm *mm);
 void sva_mmput(struct sva_mm *mm);
+/*
+ * mmput_async: for a kernel worker that must not run the teardown itself
+ * (the iopf worker: a file release there would wait on the device, which
+ * waits on that worker's page responses).  The last user's teardown runs
+ * in a task of its own.
+ */
+void sva_mmput_async(struct sva_mm *mm);
 void sva_mmgrab(struct sva_mm *mm);
 void sva_mmdrop(struct sva_mm *mm);
 
@@ -123,6 +146,13 @@ int sva_mm_dup(struct sva_mm *parent, struct sva_mm **child);
  */
 int sva_mm_mmap(struct sva_mm *mm, uint64_t *addr, uint64_t len, unsigned prot,
 		unsigned flags, unsigned vmflags, uint64_t io_pa, const char *name);
+/*
+ * The same for a driver's mmap of @file: the VMA (and each part a split
+ * makes of it) holds a reference to the file until it is unmapped.
+ */
+int sva_mm_mmap_file(struct sva_mm *mm, struct sva_file *file, uint64_t *addr, uint64_t len,
+		     unsigned prot, unsigned flags, unsigned vmflags, uint64_t io_pa,
+		     const char *name);
 int sva_mm_munmap(struct sva_mm *mm, uint64_t addr, uint64_t len);
 int sva_mm_mprotect(struct sva_mm *mm, uint64_t addr, uint64_t len, unsigned prot);
 int sva_mm_madvise_dontneed(struct sva_mm *mm, uint64_t addr, uint64_t len);

@@ -166,6 +166,7 @@ static struct sva_thread *thread_new(struct sva_proc *p, sva_guest_fn fn, void *
 	t->xsave_pasid = 0;
 	t->pasid_activated = false;
 	sva_waitq_init(&t->sig_wq);
+	sva_waitq_init(&t->exit_wq);
 	snprintf(t->name, sizeof(t->name), "%s", name ? name : p->name);
 	snprintf(track, sizeof(track), "%s/%llu", t->name, (unsigned long long)t->tid);
 	t->track = sva_trace_track(k->sim, "threads", track);
@@ -202,6 +203,7 @@ _Noreturn void sva_thread_exit(struct sva_thread *t, int code)
 	p->st.signals += t->st.signals;
 	p->st.switches += t->st.switches;
 	t->task = NULL;
+	sva_wake_all(k->sim, &t->exit_wq);	/* its joiners, at this very instant */
 	if (--p->nr_threads == 0) {
 		if (!p->exit.exited) {
 			p->exit.exited = true;
@@ -214,15 +216,49 @@ _Noreturn void sva_thread_exit(struct sva_thread *t, int code)
 
 /* ---- processes ------------------------------------------------------------------ */
 
+/* alloc_pid(): the next free pid, or -EAGAIN when all are taken. */
+static int pid_alloc(struct sva_kernel *k)
+{
+	if (k->nr_procs >= (unsigned)(k->pid_max - SVA_RESERVED_PIDS))
+		return -EAGAIN;
+	for (;;) {
+		int pid = k->next_pid++;
+
+		if (k->next_pid >= k->pid_max) {
+			k->next_pid = SVA_RESERVED_PIDS;
+			k->pids_wrapped = true;
+		}
+		/* Before the first wrap every pid ahead is fresh: no need to look. */
+		if (!k->pids_wrapped || !sva_proc_find(k, pid))
+			return pid;
+	}
+}
+
+/* A new process, or NULL with errno set (EAGAIN: no pid left). */
 static struct sva_proc *proc_new(struct sva_kernel *k, const char *name, struct sva_proc *parent)
 {
-	struct sva_proc *p = calloc(1, sizeof(*p));
+	int pid = pid_alloc(k);
+	struct sva_proc *p;
 
-	if (!p)
+	if (pid < 0) {
+		errno = -pid;
 		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	k->nr_procs++;
 	p->k = k;
-	p->pid = k->next_pid++;
+	p->pid = pid;
 	p->parent = parent;
+	if (parent) {
+		p->sib_next = parent->children;
+		if (parent->children)
+			parent->children->sib_prev = p;
+		parent->children = p;
+	}
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "proc");
 	sva_waitq_init(&p->exit_wq);
 	p->next = k->procs;
@@ -233,9 +269,19 @@ static struct sva_proc *proc_new(struct sva_kernel *k, const char *name, struct 
 
 static void proc_unlink(struct sva_proc *p)
 {
+	if (p->parent) {
+		if (p->sib_prev)
+			p->sib_prev->sib_next = p->sib_next;
+		else
+			p->parent->children = p->sib_next;
+		if (p->sib_next)
+			p->sib_next->sib_prev = p->sib_prev;
+		p->parent = p->sib_next = p->sib_prev = NULL;
+	}
 	for (struct sva_proc **pp = &p->k->procs; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
+			p->k->nr_procs--;
 			break;
 		}
 }
@@ -295,14 +341,14 @@ int sva_proc_fork(struct sva_thread *parent, sva_guest_fn fn, void *arg)
 	c = proc_new(pp->k, pp->name, pp);
 	if (!c) {
 		sva_mmput(mm);
-		return -ENOMEM;
+		return -errno;
 	}
 	c->mm = mm;
 	/* Files are shared with the child, as fork(2) does. */
 	for (int fd = 0; fd < SVA_MAX_FDS; fd++)
 		if (pp->fds[fd]) {
 			c->fds[fd] = pp->fds[fd];
-			c->fds[fd]->refs++;
+			sva_file_get(c->fds[fd]);
 		}
 	for (int s = 0; s < SVA_NSIG; s++) {
 		c->handlers[s] = pp->handlers[s];
@@ -321,6 +367,45 @@ int sva_proc_thread_create(struct sva_thread *self, sva_guest_fn fn, void *arg, 
 	struct sva_thread *t = thread_new(self->proc, fn, arg, name);
 
 	return t ? (int)t->tid : -ENOMEM;
+}
+
+static struct sva_thread **thread_slot(struct sva_proc *p, uint64_t tid)
+{
+	struct sva_thread **pp = &p->threads;
+
+	while (*pp && (*pp)->tid != tid)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+int sva_proc_thread_join(struct sva_thread *self, int tid)
+{
+	struct sva_proc *p = self->proc;
+	struct sva_sim *sim = p->k->sim;
+	struct sva_thread *t = tid > 0 ? *thread_slot(p, (uint64_t)tid) : NULL;
+	bool dead;
+
+	if (!t)
+		return -ESRCH;
+	if (t == self)
+		return -EDEADLK;
+	/* Asleep on the thread's end, not polling: woken the instant it exits. */
+	t->joiners++;
+	sva_thread_off_cpu(self);
+	self->intr_wq = &t->exit_wq;
+	while (t->state != SVA_THREAD_DEAD && !p->dying)
+		sva_wait(sim, &t->exit_wq);
+	self->intr_wq = NULL;
+	dead = t->state == SVA_THREAD_DEAD;
+	if (--t->joiners == 0 && dead) {
+		struct sva_thread **pp = thread_slot(p, t->tid);
+
+		assert(*pp == t);
+		*pp = t->next;
+		free(t);
+	}
+	sva_thread_on_cpu(self);
+	return dead ? 0 : -EINTR;
 }
 
 void sva_proc_kill(struct sva_proc *p, int sig, const char *reason)
@@ -351,17 +436,20 @@ static void proc_exit(struct sva_proc *p)
 		struct sva_file *f = p->fds[fd];
 
 		p->fds[fd] = NULL;
-		if (f && --f->refs == 0 && f->ops->release)
-			f->ops->release(f, p);
+		if (f)
+			sva_fput(f);
 	}
 	p->state = SVA_PROC_ZOMBIE;
 	if (p->exit.signal)
 		sva_journal(k->sim, p->name, "pid %d exited: killed by signal %d", p->pid, p->exit.signal);
 	else
 		sva_journal(k->sim, p->name, "pid %d exited with code %d", p->pid, p->exit.code);
-	for (struct sva_proc *c = k->procs; c; c = c->next)
-		if (c->parent == p)
-			c->parent = NULL;	/* orphans are reaped by "init" */
+	while (p->children) {	/* orphans are reaped by "init" */
+		struct sva_proc *c = p->children;
+
+		p->children = c->sib_next;
+		c->parent = c->sib_next = c->sib_prev = NULL;
+	}
 	if (sva_trace_enabled(k->sim))
 		sva_trace_instant(k->sim, k->trace_track, "proc", "exit",
 				  (struct sva_trace_arg[]){ SVA_TARG_U("pid", (uint64_t)p->pid),
@@ -373,6 +461,8 @@ static void proc_exit(struct sva_proc *p)
 void sva_proc_reap(struct sva_proc *p)
 {
 	assert(p->state == SVA_PROC_ZOMBIE);
+	if (p->k->on_reap)
+		p->k->on_reap(p->k->on_reap_ctx, p);
 	proc_unlink(p);
 	proc_free(p);
 }
@@ -411,6 +501,19 @@ struct sva_file *sva_fd_get(struct sva_proc *p, int fd)
 	return fd >= 0 && fd < SVA_MAX_FDS ? p->fds[fd] : NULL;
 }
 
+void sva_file_get(struct sva_file *f)
+{
+	assert(f->refs > 0 && "get_file on a file already released");
+	f->refs++;
+}
+
+void sva_fput(struct sva_file *f)
+{
+	assert(f->refs > 0 && "fput on a file already released");
+	if (--f->refs == 0 && f->ops->release)
+		f->ops->release(f);
+}
+
 /* ---- PASID of an mm ------------------------------------------------------------------- */
 
 int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid)
@@ -419,6 +522,8 @@ int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid)
 	int r;
 
 	if (mm->pasid == SVA_PASID_INVALID) {
+		char who[64];
+
 		if (mm->exited)
 			return -ESRCH;
 		r = sva_pasid_alloc(&k->pasids, mm, &mm->pasid);
@@ -426,8 +531,8 @@ int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid)
 			return r;
 		sva_check_pasid_allocated(k, mm->pasid);
 		sva_counter_inc(k->st.pasid_allocs);
-		sva_journal(k->sim, "kernel", "mm %llu: PASID %u allocated on first bind",
-			    (unsigned long long)mm->id, mm->pasid);
+		sva_journal(k->sim, "kernel", "%s: PASID %u allocated on first bind",
+			    sva_mm_owner(mm, who, sizeof(who)), mm->pasid);
 		if (sva_trace_enabled(k->sim))
 			sva_trace_instant(k->sim, k->trace_track, "pasid", "pasid allocated",
 					  (struct sva_trace_arg[]){ SVA_TARG_U("mm", mm->id),
@@ -474,6 +579,7 @@ void sva_procs_free_all(struct sva_kernel *k)
 		struct sva_proc *p = k->procs;
 
 		k->procs = p->next;
+		k->nr_procs--;
 		if (p->mm) {
 			/* Threads never finished: their tasks are freed with the simulation. */
 			for (struct sva_thread *t = p->threads; t; t = t->next)
@@ -481,12 +587,9 @@ void sva_procs_free_all(struct sva_kernel *k)
 					sva_task_set_data(t->task, NULL);
 			sva_mmput(p->mm);
 		}
-		for (int fd = 0; fd < SVA_MAX_FDS; fd++) {
-			struct sva_file *f = p->fds[fd];
-
-			if (f && --f->refs == 0 && f->ops->release)
-				f->ops->release(f, p);
-		}
+		for (int fd = 0; fd < SVA_MAX_FDS; fd++)
+			if (p->fds[fd])
+				sva_fput(p->fds[fd]);
 		proc_free(p);
 	}
 }

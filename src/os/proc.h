@@ -58,6 +58,8 @@ struct sva_thread {
 	sva_guest_fn fn;
 	void *arg;
 	struct sva_waitq sig_wq;	/* sleeps wait here */
+	struct sva_waitq exit_wq;	/* sva_thread_join()s of this thread */
+	unsigned joiners;		/* of them, still to look at it; the last one frees it */
 	struct sva_waitq *intr_wq;	/* what an interruptible wait blocks on; a kill wakes it */
 	struct sva_thread_stats st;
 	int last_fault;			/* result of the last #PF's mm fault */
@@ -86,10 +88,18 @@ struct sva_file_ops {
 		    uint64_t len, unsigned prot, unsigned flags, uint64_t pgoff);
 	/* Submit by write(2) (newer idxd kernels); returns bytes taken. */
 	int64_t (*write)(struct sva_file *f, struct sva_thread *t, uint64_t va, uint64_t len);
-	/* Last reference gone (close, or process exit). */
-	void (*release)(struct sva_file *f, struct sva_proc *p);
+	/*
+	 * Last reference gone: the last descriptor closed and the last
+	 * mapping of the file unmapped, whichever came last (by close,
+	 * munmap or exit).  Runs exactly once, in no particular process.
+	 */
+	void (*release)(struct sva_file *f);
 };
 
+/*
+ * An open file.  Its references: one per descriptor that refers to it
+ * (fork shares them), one per VMA that maps it (vm_file).
+ */
 struct sva_file {
 	const struct sva_file_ops *ops;
 	void *private_data;
@@ -99,12 +109,24 @@ struct sva_file {
 
 #define SVA_MAX_FDS 64
 
+/*
+ * Process ids, as Linux's defaults: pids below k->pid_max (SVA_PID_MAX,
+ * 32768, unless sva_system_config.pid_max says otherwise), handed out in turn and, once they wrap, from SVA_RESERVED_PIDS
+ * up, skipping those a process (alive or zombie) still holds.  With every
+ * pid taken fork fails with -EAGAIN, which is what stops a fork bomb.
+ */
+#define SVA_PID_MAX		32768
+#define SVA_PID_MAX_LIMIT	4194304	/* PID_MAX_LIMIT: the most pid_max may be */
+#define SVA_RESERVED_PIDS	300
+
 struct sva_proc {
 	struct sva_kernel *k;
 	int pid;
 	char name[32];
 	struct sva_mm *mm;
 	struct sva_proc *parent;
+	/* Children not yet reaped, so an exit orphans them without a look at every process. */
+	struct sva_proc *children, *sib_next, *sib_prev;
 	struct sva_thread *threads;
 	unsigned nr_threads;		/* not yet dead */
 	uint8_t state;
@@ -150,6 +172,12 @@ void sva_proc_stats(const struct sva_proc *p, struct sva_thread_stats *out);
 /* fork() and clone() for the guest API; pid / tid or a negative errno. */
 int sva_proc_fork(struct sva_thread *parent, sva_guest_fn fn, void *arg);
 int sva_proc_thread_create(struct sva_thread *self, sva_guest_fn fn, void *arg, const char *name);
+/*
+ * pthread_join() for the guest API: wait until thread @tid of the caller's
+ * process has ended, then forget it.  0; -ESRCH (no such thread, or
+ * already joined), -EDEADLK (itself), -EINTR (the process is being killed).
+ */
+int sva_proc_thread_join(struct sva_thread *self, int tid);
 
 /* The thread running in the calling task, or NULL. */
 struct sva_thread *sva_thread_current(struct sva_kernel *k);
@@ -157,6 +185,9 @@ struct sva_thread *sva_thread_current(struct sva_kernel *k);
 /* Install the file at the lowest free descriptor; returns it or -EMFILE. */
 int sva_fd_install(struct sva_proc *p, struct sva_file *f);
 struct sva_file *sva_fd_get(struct sva_proc *p, int fd);
+/* Take / drop a reference to an open file (get_file / fput); the last put releases it. */
+void sva_file_get(struct sva_file *f);
+void sva_fput(struct sva_file *f);
 
 /* The mm's PASID, allocated on first request (iommu_sva's mm_get_pasid). */
 int sva_mm_get_pasid(struct sva_mm *mm, uint32_t *pasid);

@@ -48,11 +48,14 @@ static void sva_invalidate_range_end(struct sva_mmu_notifier *mn, struct sva_mm 
 			(void)sva_iommu_flush_range(drv, b->info, b->pasid, dom->did, start, end);
 			n++;
 		}
-	if (n)
-		sva_journal(drv->k->sim, "iommu-sva", "mm %llu [%#llx, %#llx) changed: IOTLB + device-TLB "
-			    "invalidation and wait done in %llu ns", (unsigned long long)mm->id,
+	if (n) {
+		char who[64];
+
+		sva_journal(drv->k->sim, "iommu-sva", "%s [%#llx, %#llx) changed: IOTLB + device-TLB "
+			    "invalidation and wait done in %llu ns", sva_mm_owner(mm, who, sizeof(who)),
 			    (unsigned long long)start, (unsigned long long)end,
 			    (unsigned long long)(sva_now(drv->k->sim) - t0));
+	}
 }
 
 /*
@@ -64,10 +67,11 @@ static void sva_mm_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
 {
 	struct sva_domain *dom = domain_of(mn);
 	struct sva_iommu_drv *drv = dom->drv;
+	char who[64];
 
 	dom->released = true;
-	sva_journal(drv->k->sim, "iommu-sva", "mm %llu exiting (release): PASID entries cleared, no new translations",
-		    (unsigned long long)mm->id);
+	sva_journal(drv->k->sim, "iommu-sva", "%s exiting (release): PASID entries cleared, no new translations",
+		    sva_mm_owner(mm, who, sizeof(who)));
 	for (struct sva_bond *b = drv->bonds; b; b = b->next)
 		if (b->domain == dom)
 			sva_pasid_entry_teardown(drv, b->info, b->pasid, dom->did, false);

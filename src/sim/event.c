@@ -19,10 +19,8 @@ static void grow(struct sva_event ***v, uint32_t *cap)
 	struct sva_event **nv = realloc(*v, (size_t)ncap * sizeof(**v));
 
 	/* The run cannot continue coherently without the slot. */
-	if (!nv) {
-		fprintf(stderr, "sva: fatal: out of memory growing the event queue to %u\n", ncap);
-		abort();
-	}
+	if (!nv)
+		sva_out_of_memory("growing the event queue");
 	*v = nv;
 	*cap = ncap;
 }

@@ -129,6 +129,13 @@ void sva_sim_stop(struct sva_sim *sim)
 	sim->stop = true;
 }
 
+_Noreturn void sva_out_of_memory(const char *what)
+{
+	fprintf(stderr, "sva: out of host memory (%s)\n", what);
+	fflush(stderr);
+	exit(1);
+}
+
 sva_time_t sva_now(const struct sva_sim *sim)
 {
 	return sim->now;
@@ -153,6 +160,13 @@ bool sva_sim_idle(const struct sva_sim *sim)
 {
 	return sim->ready.n == 0 &&
 	       (sim->heap.foreground == 0 || sim->heap.v[0]->when == SVA_TIME_NEVER);
+}
+
+sva_time_t sva_sim_next_event(const struct sva_sim *sim)
+{
+	if (sim->ready.n)
+		return sim->now;
+	return sim->heap.n ? sim->heap.v[0]->when : SVA_TIME_NEVER;
 }
 
 unsigned sva_sim_nr_blocked(const struct sva_sim *sim)

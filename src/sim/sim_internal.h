@@ -147,6 +147,13 @@ struct sva_tracer {
 	uint64_t count;
 	struct sva_trace_track_info *tracks;	/* index = track id - 1 */
 	unsigned nr_tracks, cap_tracks;
+	/*
+	 * Track ids by (group, name), open addressing, 0 = empty: every
+	 * thread has a track of its own, so a run with tens of thousands of
+	 * threads must not look them up one by one.
+	 */
+	int *track_index;
+	unsigned index_cap;		/* a power of two, or 0 */
 	char (*groups)[32];		/* index = pid - 1 */
 	unsigned nr_groups, cap_groups;
 };

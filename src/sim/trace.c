@@ -133,6 +133,7 @@ uint64_t sva_trace_count(const struct sva_sim *sim)
 void sva_trace_free(struct sva_tracer *tr)
 {
 	free(tr->tracks);
+	free(tr->track_index);
 	free(tr->groups);
 	*tr = (struct sva_tracer){ 0 };
 }
@@ -158,21 +159,66 @@ static int group_id(struct sva_tracer *tr, const char *group)
 	return (int)tr->nr_groups;
 }
 
+/* FNV-1a over the part of the name a track keeps, and the group. */
+static unsigned track_hash(int pid, const char *name)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)pid;
+
+	for (size_t i = 0; i < sizeof(((struct sva_trace_track_info *)0)->name) - 1 && name[i]; i++)
+		h = (h ^ (uint8_t)name[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of (pid, name) in the index: its id, or the empty slot it would take. */
+static int *track_slot(struct sva_tracer *tr, int pid, const char *name)
+{
+	unsigned mask = tr->index_cap - 1;
+
+	for (unsigned i = track_hash(pid, name) & mask;; i = (i + 1) & mask) {
+		int *slot = &tr->track_index[i];
+		const struct sva_trace_track_info *ti = *slot ? &tr->tracks[*slot - 1] : NULL;
+
+		if (!ti || (ti->pid == pid && strncmp(ti->name, name, sizeof(ti->name) - 1) == 0))
+			return slot;
+	}
+}
+
+/* Room for one more track in the index, kept at most half full. */
+static int track_index_reserve(struct sva_tracer *tr)
+{
+	unsigned ncap = tr->index_cap ? 2 * tr->index_cap : 64;
+	int *old = tr->track_index;
+
+	if (2 * (tr->nr_tracks + 1) <= tr->index_cap)
+		return 0;
+	tr->track_index = calloc(ncap, sizeof(*tr->track_index));
+	if (!tr->track_index) {
+		tr->track_index = old;
+		return -ENOMEM;
+	}
+	tr->index_cap = ncap;
+	for (unsigned id = 1; id <= tr->nr_tracks; id++)
+		*track_slot(tr, tr->tracks[id - 1].pid, tr->tracks[id - 1].name) = (int)id;
+	free(old);
+	return 0;
+}
+
 int sva_trace_track(struct sva_sim *sim, const char *group, const char *name)
 {
 	struct sva_tracer *tr = &sim->trace;
 	struct sva_trace_track_info *ti;
-	int pid;
+	int pid, *slot;
 
 	if (!group || !name)
 		return -EINVAL;
 	pid = group_id(tr, group);
 	if (pid < 0)
 		return pid;
-	for (unsigned i = 0; i < tr->nr_tracks; i++)
-		if (tr->tracks[i].pid == pid &&
-		    strncmp(tr->tracks[i].name, name, sizeof(tr->tracks[i].name) - 1) == 0)
-			return (int)i + 1;
+	if (track_index_reserve(tr))
+		return -ENOMEM;
+	slot = track_slot(tr, pid, name);
+	if (*slot)
+		return *slot;
 	if (tr->nr_tracks == tr->cap_tracks) {
 		unsigned ncap = tr->cap_tracks ? tr->cap_tracks * 2 : 16;
 		void *nv = realloc(tr->tracks, ncap * sizeof(*tr->tracks));
@@ -187,6 +233,7 @@ int sva_trace_track(struct sva_sim *sim, const char *group, const char *name)
 	snprintf(ti->group, sizeof(ti->group), "%s", group);
 	snprintf(ti->name, sizeof(ti->name), "%s", name);
 	ti->pid = pid;
+	*slot = (int)tr->nr_tracks;
 	if (tr->f)
 		announce_track(tr, (int)tr->nr_tracks);
 	return (int)tr->nr_tracks;

@@ -231,7 +231,7 @@ static void test_timing_file_errors_through_the_cli(void **state)
 	assert_int_equal(tu_sva(args, &out, true), 0);
 	free(out);
 	assert_int_equal(tu_sva("bench --timing /nonexistent/t.json", &out, true), 2);
-	assert_non_null(strstr(out, "/nonexistent/t.json: cannot read"));
+	assert_non_null(strstr(out, "/nonexistent/t.json: cannot open"));
 	free(out);
 	unlink(path);
 }

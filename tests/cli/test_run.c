@@ -33,7 +33,7 @@ static void test_bad_usage_exits_2_with_a_message(void **state)
 	static const struct { const char *args, *msg; } cases[] = {
 		{ "", "usage: sva" },
 		{ "frobnicate", "'frobnicate' is not a command" },
-		{ "run --seed abc", "--seed: 'abc' is not an unsigned 64-bit number" },
+		{ "run --seed abc", "--seed: 'abc' is not a seed (0 to 9223372036854775807, decimal or 0x hex)" },
 		{ "run --seed -1", "--seed: '-1'" },
 		{ "run --trace /nonexistent-dir/t.json", "cannot write '/nonexistent-dir/t.json'" },
 		{ "run --bogus", "usage: sva run" },
@@ -102,7 +102,7 @@ static void test_default_run_tells_the_whole_story(void **state)
 		"partial completion", "page request PASID", "response Success",
 		"IOTLB + device-TLB invalidation and wait done",
 		"SIGSEGV (#GP in enqcmd: IA32_PASID not valid)",
-		"exiting: abort and drain PASID",
+		"exiting (release): PASID entries cleared", "released: drain PASID",
 		"torn down (mmdrop): PASID", "ATS translations", "Latency", "p99",
 		"Work queues", "batches",
 	};

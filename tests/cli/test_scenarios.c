@@ -153,11 +153,7 @@ static void free_list(char **v, size_t n)
 
 static json_object *get(json_object *o, const char *key)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("report has no \"%s\"", key);
-	return v;
+	return tu_json_get(o, key);
 }
 
 static int64_t get_int(json_object *o, const char *key)
@@ -167,16 +163,7 @@ static int64_t get_int(json_object *o, const char *key)
 
 static json_object *proc_named(json_object *report, const char *name)
 {
-	json_object *procs = get(report, "processes");
-
-	for (size_t i = 0; i < json_object_array_length(procs); i++) {
-		json_object *p = json_object_array_get_idx(procs, i);
-
-		if (!strcmp(json_object_get_string(get(p, "name")), name))
-			return p;
-	}
-	fail_msg("report has no process \"%s\"", name);
-	return NULL;
+	return tu_json_proc(report, name);
 }
 
 static int64_t counter(json_object *report, const char *name)
@@ -187,16 +174,7 @@ static int64_t counter(json_object *report, const char *name)
 /* How many timeline events contain @what (and @what2, when given). */
 static size_t events(json_object *report, const char *what, const char *what2)
 {
-	json_object *tl = get(report, "timeline");
-	size_t n = 0;
-
-	for (size_t i = 0; i < json_object_array_length(tl); i++) {
-		const char *s = json_object_get_string(get(json_object_array_get_idx(tl, i), "what"));
-
-		if (strstr(s, what) && (!what2 || strstr(s, what2)))
-			n++;
-	}
-	return n;
+	return tu_json_events(report, NULL, what, what2);
 }
 
 #define EXPECT(cond, ...) do { if (!(cond)) fail_msg(__VA_ARGS__); } while (0)
@@ -256,8 +234,12 @@ static void check_invalidation(json_object *j)
 
 static void check_exit_in_flight(json_object *j)
 {
-	EXPECT(events(j, "exiting: abort and drain PASID", "wq0.0") >= 3, "three exits drain wq0.0");
-	EXPECT(events(j, "exiting: abort and drain PASID", "wq0.1") >= 1, "the dedicated WQ drained");
+	EXPECT(events(j, "exiting (release): PASID entries cleared", NULL) >= 3,
+	       "three exits tear their PASID entries down");
+	EXPECT(counter(j, "idxd.software_errors") >= 1,
+	       "in-flight work of an exited mm faults, its records cannot be written");
+	EXPECT(events(j, "released: drain PASID", "wq0.0") >= 3, "three exits drain wq0.0");
+	EXPECT(events(j, "released: drain PASID", "wq0.1") >= 1, "the dedicated WQ drained");
 	EXPECT(events(j, "page request PASID", "response Invalid Request") >= 1,
 	       "page requests of an exiting mm are answered Invalid");
 	EXPECT(counter(j, "kernel.pasid_allocs") == counter(j, "kernel.pasid_frees"), "every PASID freed");

@@ -93,6 +93,15 @@ static inline int gu_open_wq(const char *path, struct gu_wq *w)
 	return 0;
 }
 
+/* munmap of the portal + close: the file's release (drain, unbind) runs here. */
+static inline int gu_close_wq(struct gu_wq *w)
+{
+	int r = w->portal ? sva_munmap(w->portal, GU_PAGE) : 0;
+
+	w->portal = 0;
+	return r ? r : sva_close(w->fd);
+}
+
 /* Anonymous read-write memory; with @touch every page is made present. */
 static inline uint64_t gu_alloc(uint64_t len, bool touch)
 {

@@ -122,11 +122,10 @@ static const struct sva_pcidev_ops mdev_ops = {
 };
 
 /* The mock's "driver": open binds the caller's mm, close unbinds. */
-static void m_release(struct sva_file *f, struct sva_proc *p)
+static void m_release(struct sva_file *f)
 {
 	struct mdev *md = f->private_data;
 
-	(void)p;
 	if (md->bond)
 		iommu_sva_unbind_device(md->bond);
 	md->bond = NULL;

@@ -82,11 +82,10 @@ static int mock_mmap(struct sva_file *f, struct sva_proc *p, uint64_t *addr, uin
 	return sva_mm_mmap(p->mm, addr, len, prot, flags, SVA_VM_IO, m->base, "[mock portal]");
 }
 
-static void mock_release(struct sva_file *f, struct sva_proc *p)
+static void mock_release(struct sva_file *f)
 {
 	struct mock *m = f->private_data;
 
-	(void)p;
 	m->releases++;
 }
 

@@ -578,6 +578,28 @@ void sva_dsa_accounting(const struct sva_dsa *dsa, uint64_t *accepted, uint64_t 
 	for (unsigned i = 0; i < dsa->cfg.nr_engines; i++)
 		q += dsa->eng[i].busy;
 	*accepted = dsa->st.accepted;
-	*finished = dsa->st.top_completed + dsa->st.aborted;
+	*finished = dsa->st.top_completed + dsa->st.aborted + dsa->st.lost;
 	*in_flight = q;
+}
+
+unsigned sva_dsa_nr_wqs(const struct sva_dsa *dsa)
+{
+	return dsa->cfg.nr_wqs;
+}
+
+int sva_dsa_wq_account(const struct sva_dsa *dsa, unsigned id, struct sva_dsa_wq_account *out)
+{
+	const struct dsa_wq *wq;
+
+	if (id >= dsa->cfg.nr_wqs)
+		return -EINVAL;
+	wq = &dsa->wq[id];
+	*out = (struct sva_dsa_wq_account){
+		.accepted = wq->c_accepted->value, .retried = wq->c_retried->value,
+		.dropped = wq->c_dropped->value, .completed = wq->c_completed->value,
+		.aborted = wq->c_aborted->value, .lost = wq->c_lost->value, .in_flight = wq->count,
+	};
+	for (unsigned i = 0; i < dsa->cfg.nr_engines; i++)
+		out->in_flight += dsa->eng[i].busy && dsa->eng[i].wq == (int)id;
+	return 0;
 }

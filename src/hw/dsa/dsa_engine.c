@@ -240,16 +240,23 @@ static void run_op(struct sva_dsa *dsa, const struct dsa_wq *wq, struct dsa_xlat
 		cr->bytes_completed += (uint32_t)done;
 }
 
-/* Write the completion record (status byte last) and/or interrupt; else log errors. */
-static void complete(struct sva_dsa *dsa, struct dsa_wq *wq, struct dsa_xlat_ctx *x,
+/*
+ * Write the completion record (status byte last) and/or interrupt; else log
+ * errors.  Returns false when a record was asked for (RCR) but none was
+ * written - misaligned, without CRAV, or its write failed: the descriptor's
+ * end then shows only in SWERR, and its submitter never sees it ("lost").
+ */
+static bool complete(struct sva_dsa *dsa, struct dsa_wq *wq, struct dsa_xlat_ctx *x,
 		     const struct dsa_hw_desc *d, struct dsa_completion_record *cr,
 		     bool in_batch, unsigned batch_index)
 {
 	const struct sva_timing *t = sva_machine_timing(dsa->m);
 	unsigned code = cr->status & DSA_COMP_STATUS_MASK;
 	bool ok = code == DSA_COMP_SUCCESS || code == DSA_COMP_SUCCESS_PRED;
+	bool written = false;
 
-	if (!ok)
+	/* A partial completion is software's to finish, not a failure (run_op counts it). */
+	if (!ok && code != DSA_COMP_PAGE_FAULT_NOBOF)
 		dsa->st.failed++;
 	if ((d->flags & IDXD_OP_FLAG_RCR) && (d->flags & IDXD_OP_FLAG_CRAV) && code != DSA_COMP_CRA_ALIGN) {
 		uint8_t rec[32];
@@ -278,6 +285,7 @@ static void complete(struct sva_dsa *dsa, struct dsa_wq *wq, struct dsa_xlat_ctx
 		x->cost = 0;
 		if (r == 0) {
 			dsa->st.cr_writes++;
+			written = true;
 		} else {
 			/*
 			 * r < 0: the translation leads outside RAM (say the
@@ -296,9 +304,10 @@ static void complete(struct sva_dsa *dsa, struct dsa_wq *wq, struct dsa_xlat_ctx
 	}
 	if ((d->flags & IDXD_OP_FLAG_RCI) && code != DSA_COMP_INT_HANDLE_INVAL)
 		dsa_raise_irq(dsa, d->int_handle);
+	return written || !(d->flags & IDXD_OP_FLAG_RCR);
 }
 
-static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa_hw_desc *d,
+static bool exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa_hw_desc *d,
 		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch, unsigned batch_index,
 		     sva_time_t known_at);
 
@@ -359,7 +368,8 @@ static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat
 		/* FENCE after a failure: the rest of the batch is abandoned (our reading). */
 		if ((sub.flags & IDXD_OP_FLAG_FENCE) && failed)
 			break;
-		exec_one(eng, wq, &sub, &scr, eng->seq, true, i, t_batch);
+		/* A member is no WQ entry: a record it lost shows in cr_faults and SWERR only. */
+		(void)exec_one(eng, wq, &sub, &scr, eng->seq, true, i, t_batch);
 		dsa->st.batch_descs++;
 		done++;
 		if ((scr.status & DSA_COMP_STATUS_MASK) != DSA_COMP_SUCCESS)
@@ -370,7 +380,8 @@ static void run_batch(struct dsa_engine *eng, struct dsa_wq *wq, struct dsa_xlat
 	cr->bytes_completed = done;	/* descriptors completed */
 }
 
-static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa_hw_desc *d,
+/* Run one descriptor to its end; false when its record was asked for and could not be written. */
+static bool exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa_hw_desc *d,
 		     struct dsa_completion_record *cr, uint64_t seq, bool in_batch, unsigned batch_index,
 		     sva_time_t known_at)
 {
@@ -381,6 +392,7 @@ static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 		.no_atc = wq->ats_disable,
 	};
 	sva_time_t t0 = sva_now(dsa->sim);
+	bool reported;
 	int st;
 
 	memset(cr, 0, sizeof(*cr));
@@ -422,12 +434,14 @@ static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 	} else {
 		cr->status = DSA_COMP_BAD_OPCODE;
 	}
-	complete(dsa, wq, &x, d, cr, in_batch, batch_index);
+	reported = complete(dsa, wq, &x, d, cr, in_batch, batch_index);
 	dsa->st.completed++;
 	if (d->opcode < 0x21) {
 		unsigned code = cr->status & DSA_COMP_STATUS_MASK;
 
 		dsa->st.op_count[d->opcode]++;
+		if (code == DSA_COMP_PAGE_FAULT_NOBOF)
+			dsa->st.op_partial[d->opcode]++;
 		if (code == DSA_COMP_SUCCESS || code == DSA_COMP_SUCCESS_PRED) {
 			dsa->st.op_ok[d->opcode]++;
 			if (d->opcode != DSA_OPCODE_BATCH && d->opcode != DSA_OPCODE_DRAIN &&
@@ -441,6 +455,7 @@ static void exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 				   (struct sva_trace_arg[]){ SVA_TARG_U("wq", wq->id), SVA_TARG_U("pasid", d->pasid),
 							     SVA_TARG_U("size", d->xfer_size),
 							     SVA_TARG_X("status", cr->status) }, 4);
+	return reported;
 }
 
 static void engine_main(void *arg)
@@ -477,15 +492,21 @@ static void engine_main(void *arg)
 			 */
 			if (dsa->gensts != SVA_DSA_ENABLED || !dsa->wq[wq].enabled) {
 				dsa->st.aborted++;
+				sva_counter_inc(dsa->wq[wq].c_aborted);
 				eng->busy = false;
 				sva_wake_all(dsa->sim, &dsa->idle_wq);
 				continue;
 			}
 		}
-		exec_one(eng, &dsa->wq[wq], &d, &cr, e.seq, false, 0, e.accepted_at + t->desc_dispatch);
-		dsa->st.top_completed++;
-		sva_counter_inc(dsa->c_completed);
-		sva_counter_inc(dsa->wq[wq].c_completed);
+		/* The WQ entry ends here: completed, or lost when its record could not be written. */
+		if (exec_one(eng, &dsa->wq[wq], &d, &cr, e.seq, false, 0, e.accepted_at + t->desc_dispatch)) {
+			dsa->st.top_completed++;
+			sva_counter_inc(dsa->c_completed);
+			sva_counter_inc(dsa->wq[wq].c_completed);
+		} else {
+			dsa->st.lost++;
+			sva_counter_inc(dsa->wq[wq].c_lost);
+		}
 		sva_hist_record(dsa->h_latency, sva_now(dsa->sim) - e.accepted_at);
 		eng->busy = false;
 		sva_wake_all(dsa->sim, &dsa->idle_wq);

@@ -43,7 +43,9 @@ struct dsa_wq {
 	struct wq_entry *ring;		/* size entries */
 	unsigned head, count;
 	int track;
-	struct sva_counter *c_accepted, *c_retried, *c_completed;
+	/* at the portal, then how accepted entries ended (docs/dsa.md §3.1) */
+	struct sva_counter *c_accepted, *c_retried, *c_dropped;
+	struct sva_counter *c_completed, *c_aborted, *c_lost;
 };
 
 struct dsa_group {

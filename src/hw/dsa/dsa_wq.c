@@ -126,6 +126,8 @@ static int portal_movdir64b(void *opaque, uint64_t off, const uint8_t data[SVA_E
 	sva_counter_inc(dsa->c_submitted);
 	if (!wq || !accepting(dsa, wq) || !wq->dedicated) {
 		dsa->st.dropped++;
+		if (wq)
+			sva_counter_inc(wq->c_dropped);
 		dsa_swerr(dsa, SWERR_WRONG_PORTAL, wq ? (int)wq->id : -1, NULL, 0, false, false, 0, 0);
 		return 0;
 	}
@@ -134,6 +136,7 @@ static int portal_movdir64b(void *opaque, uint64_t off, const uint8_t data[SVA_E
 
 		memcpy(&hd, data, sizeof(hd));
 		dsa->st.dropped++;
+		sva_counter_inc(wq->c_dropped);
 		dsa_swerr(dsa, SWERR_DWQ_FULL, (int)wq->id, &hd, 0, false, false, 0, 0);
 		return 0;
 	}
@@ -178,18 +181,22 @@ int dsa_portals_register(struct sva_dsa *dsa)
 	if (r)
 		return r;
 	for (unsigned i = 0; i < dsa->cfg.nr_wqs; i++) {
+		struct dsa_wq *wq = &dsa->wq[i];
+		struct { struct sva_counter **c; const char *what; } cs[] = {
+			{ &wq->c_accepted, "accepted" }, { &wq->c_retried, "retried" },
+			{ &wq->c_dropped, "dropped" }, { &wq->c_completed, "completed" },
+			{ &wq->c_aborted, "aborted" }, { &wq->c_lost, "lost" },
+		};
 		char track[16];
 
 		snprintf(track, sizeof(track), "wq%u", i);
-		dsa->wq[i].track = sva_trace_track(dsa->sim, dsa->name, track);
-		snprintf(n, sizeof(n), "%s.wq%u.accepted", dsa->name, i);
-		dsa->wq[i].c_accepted = sva_stat_counter(dsa->sim, n);
-		snprintf(n, sizeof(n), "%s.wq%u.retried", dsa->name, i);
-		dsa->wq[i].c_retried = sva_stat_counter(dsa->sim, n);
-		snprintf(n, sizeof(n), "%s.wq%u.completed", dsa->name, i);
-		dsa->wq[i].c_completed = sva_stat_counter(dsa->sim, n);
-		if (!dsa->wq[i].c_accepted || !dsa->wq[i].c_retried || !dsa->wq[i].c_completed)
-			return -ENOMEM;
+		wq->track = sva_trace_track(dsa->sim, dsa->name, track);
+		for (size_t c = 0; c < sizeof(cs) / sizeof(cs[0]); c++) {
+			snprintf(n, sizeof(n), "%s.wq%u.%s", dsa->name, i, cs[c].what);
+			*cs[c].c = sva_stat_counter(dsa->sim, n);
+			if (!*cs[c].c)
+				return -ENOMEM;
+		}
 	}
 	snprintf(n, sizeof(n), "%s-portals", dsa->name);
 	return sva_mmio_register(dsa->phys, dsa->bar2, size, &portal_ops, dsa, n);
@@ -256,6 +263,7 @@ unsigned dsa_wq_abort(struct sva_dsa *dsa, int id, bool by_pasid, uint32_t pasid
 	}
 	wq->count = kept;
 	dsa->st.aborted += aborted;
+	sva_counter_add(wq->c_aborted, aborted);
 	if (aborted)
 		sva_wake_all(dsa->sim, &dsa->idle_wq);
 	return aborted;
