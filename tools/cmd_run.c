@@ -121,19 +121,17 @@ int sva_cmd_run(int argc, char **argv)
 			return SVA_EXIT_USAGE;
 		}
 	}
-	cfg = (struct sva_system_config){
-		.seed = seed, .trace = trace, .nr_cpus = s->cpus, .ram_size = s->ram,
-		.pasid_max = s->pasid_max, .iommu = &s->iommu, .accel_config = s->accel_config,
-		.frame_limit = s->frames, .atc_entries = s->atc_entries,
-	};
+	cfg = scenario_system_config(s, seed);
+	cfg.trace = trace;
 	sys = sva_system_create_err(&cfg, err, sizeof(err));
 	if (!sys) {
 		if (errno == ENOMEM)
 			sva_out_of_memory("building the system");
 		if (err[0])
 			fprintf(stderr, "sva run: %s: $.accel_config (%s): %s\n", file ? file : "default scenario",
-				s->accel_config && s->accel_config[0] != '{' && s->accel_config[0] != '[' ?
-				s->accel_config : "inline", err);
+				!s->accel_config ? "the default configuration" :
+				s->accel_config[0] != '{' && s->accel_config[0] != '[' ? s->accel_config : "inline",
+				err);
 		else
 			fprintf(stderr, "sva run: cannot build the system: %s\n", strerror(errno));
 		if (trace)

@@ -58,6 +58,7 @@ static int run_seed(uint64_t seed)
 	struct sva_system *sys;
 	struct run_result res;
 	struct run_opts ro = { .seed = seed, .seed_given = true };
+	struct sva_system_config cfg;
 	int r;
 
 	if (!text)
@@ -68,10 +69,9 @@ static int run_seed(uint64_t seed)
 		fprintf(stderr, "generated scenario rejected: %s\n", err);
 		return 4;
 	}
-	sys = sva_system_create_err(&(struct sva_system_config){
-		.seed = seed, .nr_cpus = s->cpus, .ram_size = s->ram, .frame_limit = s->frames,
-		.atc_entries = s->atc_entries, .iommu = &s->iommu, .accel_config = s->accel_config, .check = 1,
-	}, err, sizeof(err));
+	cfg = scenario_system_config(s, seed);
+	cfg.check = 1;
+	sys = sva_system_create_err(&cfg, err, sizeof(err));
 	if (!sys) {
 		fprintf(stderr, "cannot build the system: %s\n", err[0] ? err : strerror(errno));
 		scenario_free(s);

@@ -14,6 +14,7 @@
 #include <sva/iommu.h>
 #include <sva/pcie.h>
 #include <sva/sim.h>
+#include <sva/system.h>
 
 struct sva_system;
 
@@ -124,6 +125,13 @@ struct run_opts {
 
 int scenario_run(const struct scenario *s, struct sva_system *sys, const struct run_opts *o,
 		 struct run_result *res);
+
+/*
+ * The machine @s asks for (scenario_system.c): every command that runs a
+ * scenario builds its system from here, so `sva torture` replays exactly
+ * what `sva run` of the printed scenario does.
+ */
+struct sva_system_config scenario_system_config(const struct scenario *s, uint64_t seed);
 void run_result_free(struct run_result *r);
 
 /* report.c */

@@ -45,7 +45,7 @@ struct gen_wq {
 	unsigned size;
 };
 
-static json_object *gen_config(uint64_t *s, struct gen_wq *wqs, unsigned *nwqs)
+static json_object *gen_config(uint64_t *s, struct gen_wq *wqs, unsigned *nwqs, bool storm)
 {
 	json_object *dev = OBJ(), *groups = json_object_new_array(), *all = json_object_new_array();
 	unsigned ngroups = 1 + (unsigned)below(s, 2), budget = 128, neng = 4;
@@ -68,6 +68,8 @@ static json_object *gen_config(uint64_t *s, struct gen_wq *wqs, unsigned *nwqs)
 			w->shared = chance(s, 75);
 			w->bof = chance(s, 50);
 			w->size = 1 + (unsigned)below(s, budget > 32 ? 32 : budget);
+			if (storm && w->shared)	/* one or two slots: most ENQCMDs find it full */
+				w->size = 1 + (unsigned)below(s, 2);
 			budget -= w->size;
 			snprintf(name, sizeof(name), "wq0.%d", w->id);
 			snprintf(nm, sizeof(nm), "t%d", w->id);
@@ -111,38 +113,138 @@ static const char *bufname(unsigned i)
 	return n[i % 4];
 }
 
-static json_object *step_submit(uint64_t *s, const struct gen_wq *w, uint64_t *sizes, unsigned nbufs)
+/*
+ * What a seed stresses beyond the common mix.  The shapes come from bugs
+ * found by hand through the public interfaces (issue 14): each one makes a
+ * class of interleaving likely that a uniform mix of steps almost never
+ * produces.
+ */
+enum shape {
+	SHAPE_MIX,	/* the uniform mix of everything */
+	SHAPE_THREADS,	/* threads that open, submit, close and reopen at once */
+	SHAPE_FORKS,	/* children that bind their own mm; waitpid from several threads */
+	SHAPE_PASIDS,	/* many processes competing for a small PASID space */
+	SHAPE_STORM,	/* ENQCMD storms against a full shared WQ */
+	SHAPE_RACES,	/* munmap, mprotect and close racing in-flight work */
+	NR_SHAPES
+};
+
+static const char *const shape_names[NR_SHAPES] = {
+	"mix", "threads", "forks", "pasids", "storm", "races",
+};
+
+/* Where a step list runs, and what it may use. */
+struct list_ctx {
+	enum shape shape;
+	const struct gen_wq *shared, *shared2, *ded;
+	bool top;	/* a process's main list (may fork, exit, start threads) */
+	bool child;	/* a fork child's list: its mm has no PASID until it opens */
+};
+
+static json_object *step_submit(uint64_t *s, const struct list_ctx *c, const char *wq,
+				bool dedicated, const uint64_t *sizes, unsigned nbufs)
 {
 	static const char *const ops[] = { "memmove", "memmove", "memmove", "fill", "compare", "crc", "noop" };
 	json_object *st = OBJ();
 	const char *op = ops[below(s, 7)];
 	unsigned a = (unsigned)below(s, nbufs), b = (unsigned)below(s, nbufs);
 	uint64_t max = sizes[a] < sizes[b] ? sizes[a] : sizes[b];
+	const struct gen_wq *w = dedicated ? c->ded : c->shared;
+	bool storm = c->shape == SHAPE_STORM;
 
 	ADD(st, "do", STR("submit"));
-	ADD(st, "wq", STR(w->shared ? "q" : "d"));
+	ADD(st, "wq", STR(wq));
 	ADD(st, "op", STR(op));
 	if (strcmp(op, "fill"))
 		ADD(st, "src", STR(bufname(a)));
 	if (strcmp(op, "crc"))
 		ADD(st, "dst", STR(bufname(b)));
-	ADD(st, "size", INT(1 + below(s, max)));
-	ADD(st, "count", INT(1 + below(s, 12)));
-	if (chance(s, 20))
+	/* A storm wants many small descriptors, so the queue, not the data path, is the limit. */
+	ADD(st, "size", INT(1 + below(s, storm ? (max < 256 ? max : 256) : max)));
+	ADD(st, "count", INT(storm ? 8 + below(s, 40) : 1 + below(s, 12)));
+	if (chance(s, storm ? 5 : 20))
 		ADD(st, "batch", INT(2 + below(s, 7)));
-	if (w->bof && chance(s, 60))
+	if (w && w->bof && chance(s, 60))
 		ADD(st, "bof", BOOL(true));
-	if (chance(s, 25))
+	/* Racing shapes leave work in flight for the next step to pull the rug from under. */
+	if (chance(s, c->shape == SHAPE_RACES ? 70 : 25))
 		ADD(st, "wait", STR("none"));
 	else if (chance(s, 30))
 		ADD(st, "wait", STR("umwait"));	/* rests in UMWAIT: resets, kills and faults meet it too */
 	return st;
 }
 
-static json_object *gen_steps(uint64_t *s, const struct gen_wq *shared, const struct gen_wq *ded,
-			      bool top, unsigned depth)
+static json_object *step_open(const struct gen_wq *w, const char *as)
+{
+	json_object *st = OBJ();
+	char n[16];
+
+	snprintf(n, sizeof(n), "wq0.%d", w->id);
+	ADD(st, "do", STR("open"));
+	ADD(st, "wq", STR(n));
+	ADD(st, "as", STR(as));
+	return st;
+}
+
+static json_object *step_named(const char *what, const char *key, const char *val)
+{
+	json_object *st = OBJ();
+
+	ADD(st, "do", STR(what));
+	if (key)
+		ADD(st, key, STR(val));
+	return st;
+}
+
+/* A step that takes memory or the portal away, right after work was left in flight. */
+static json_object *step_rug(uint64_t *s, const struct list_ctx *c, const uint64_t *sizes, unsigned nbufs)
+{
+	unsigned b = (unsigned)below(s, nbufs), what = (unsigned)below(s, 100);
+	json_object *st = OBJ();
+
+	if (what < 35) {
+		uint64_t pages = (sizes[b] + 4095) / 4096, first = below(s, pages);
+
+		ADD(st, "do", STR("munmap"));
+		ADD(st, "buf", STR(bufname(b)));
+		ADD(st, "offset", INT(4096 * first));
+		ADD(st, "size", INT(4096 * (1 + below(s, pages - first))));
+	} else if (what < 60) {
+		ADD(st, "do", STR("mprotect"));
+		ADD(st, "buf", STR(bufname(b)));
+		ADD(st, "prot", STR(chance(s, 30) ? "none" : chance(s, 50) ? "r" : "rw"));
+	} else if (what < 85 && (c->shared || c->ded)) {
+		json_object_put(st);
+		return step_named("close", "wq", c->shared && (!c->ded || chance(s, 70)) ? "q" : "d");
+	} else {
+		ADD(st, "do", STR(chance(s, 50) ? "migrate" : "reclaim"));
+		ADD(st, "buf", STR(bufname(b)));
+		ADD(st, "offset", INT(4096 * below(s, (sizes[b] + 4095) / 4096)));
+	}
+	return st;
+}
+
+/* Per-shape odds (in 100) of the steps that only some shapes want often. */
+struct odds {
+	unsigned submit, reopen, waitpid, spawn, enqcmd;
+};
+
+static struct odds shape_odds(enum shape sh)
+{
+	switch (sh) {
+	case SHAPE_THREADS: return (struct odds){ .submit = 45, .reopen = 12, .waitpid = 2, .spawn = 10, .enqcmd = 3 };
+	case SHAPE_FORKS:   return (struct odds){ .submit = 35, .reopen = 5, .waitpid = 14, .spawn = 14, .enqcmd = 3 };
+	case SHAPE_PASIDS:  return (struct odds){ .submit = 40, .reopen = 15, .waitpid = 3, .spawn = 4, .enqcmd = 3 };
+	case SHAPE_STORM:   return (struct odds){ .submit = 55, .reopen = 3, .waitpid = 2, .spawn = 8, .enqcmd = 15 };
+	case SHAPE_RACES:   return (struct odds){ .submit = 50, .reopen = 8, .waitpid = 2, .spawn = 6, .enqcmd = 3 };
+	default:            return (struct odds){ .submit = 55, .reopen = 3, .waitpid = 3, .spawn = 6, .enqcmd = 2 };
+	}
+}
+
+static json_object *gen_steps(uint64_t *s, const struct list_ctx *c)
 {
 	json_object *steps = json_object_new_array(), *st;
+	struct odds o = shape_odds(c->shape);
 	uint64_t sizes[4];
 	unsigned nbufs = 1 + (unsigned)below(s, 3), n = 3 + (unsigned)below(s, 10);
 
@@ -161,58 +263,91 @@ static json_object *gen_steps(uint64_t *s, const struct gen_wq *shared, const st
 			json_object_array_add(steps, st);
 		}
 	}
-	if (shared) {
-		st = OBJ();
-		ADD(st, "do", STR("open"));
-		ADD(st, "wq", STR(shared->id == 0 ? "wq0.0" : shared->id == 1 ? "wq0.1" :
-				  shared->id == 2 ? "wq0.2" : "wq0.3"));
-		ADD(st, "as", STR("q"));
-		json_object_array_add(steps, st);
-	}
-	if (ded) {
-		char n2[16];
-
-		snprintf(n2, sizeof(n2), "wq0.%d", ded->id);
-		st = OBJ();
-		ADD(st, "do", STR("open"));
-		ADD(st, "wq", STR(n2));
-		ADD(st, "as", STR("d"));
-		json_object_array_add(steps, st);
-	}
+	if (c->shared)
+		json_object_array_add(steps, step_open(c->shared, "q"));
+	if (c->ded)
+		json_object_array_add(steps, step_open(c->ded, "d"));
 	for (unsigned i = 0; i < n; i++) {
 		unsigned what = (unsigned)below(s, 100), b = (unsigned)below(s, nbufs);
+		bool have_wq = c->shared || c->ded;
 
-		if (what < 55 && (shared || ded)) {
-			const struct gen_wq *w = shared && (!ded || chance(s, 70)) ? shared : ded;
+		if (what < o.submit && have_wq) {
+			bool ded = c->ded && (!c->shared || chance(s, 30));
 
-			json_object_array_add(steps, step_submit(s, w, sizes, nbufs));
+			json_object_array_add(steps, step_submit(s, c, ded ? "d" : "q", ded, sizes, nbufs));
+			/* In a racing shape the next step often takes memory or the portal away. */
+			if (c->shape == SHAPE_RACES && chance(s, 60))
+				json_object_array_add(steps, step_rug(s, c, sizes, nbufs));
+			continue;
+		}
+		what = (unsigned)below(s, 100);
+		if (what < o.reopen && have_wq) {
+			/* Close and reopen: the bind, unbind and drain paths, against other threads' work. */
+			const char *nm = c->ded && chance(s, 30) ? "d" : "q";
+			const struct gen_wq *w = nm[0] == 'd' ? c->ded : c->shared;
+
+			json_object_array_add(steps, step_named("close", "wq", nm));
+			if (!w)
+				continue;
+			if (chance(s, 50)) {
+				st = OBJ();
+				ADD(st, "do", STR("sleep"));
+				ADD(st, "ns", INT(below(s, 3000)));
+				json_object_array_add(steps, st);
+			}
+			if (chance(s, 85))
+				json_object_array_add(steps, step_open(c->shared2 && chance(s, 30) ? c->shared2 : w, nm));
+			continue;
+		}
+		what = (unsigned)below(s, 100);
+		if (what < o.enqcmd && c->shared) {
+			/* Raw no-op ENQCMDs that nobody waits for: the queue fills, later ones retry. */
+			for (unsigned k = 1 + (unsigned)below(s, 6); k; k--)
+				json_object_array_add(steps, step_named("enqcmd", "wq", "q"));
+			continue;
+		}
+		what = (unsigned)below(s, 100);
+		if (what < o.waitpid) {
+			json_object_array_add(steps, step_named("waitpid", NULL, NULL));
+			continue;
+		}
+		what = (unsigned)below(s, 100);
+		if (what < o.spawn && c->top) {
+			bool fork = c->shape == SHAPE_FORKS ? chance(s, 70) : chance(s, 50);
+
+			st = OBJ();
+			ADD(st, "do", STR(fork ? "fork" : "thread"));
+			ADD(st, "run", STR(fork ? "kid" : "side"));
+			if (!fork && c->shape != SHAPE_MIX)
+				ADD(st, "count", INT(1 + below(s, c->shape == SHAPE_STORM ? 6 : 4)));
+			json_object_array_add(steps, st);
 			continue;
 		}
 		st = OBJ();
-		if (what < 63) {
+		what = (unsigned)below(s, 100);
+		if (what < 18) {
 			ADD(st, "do", STR("munmap"));
 			ADD(st, "buf", STR(bufname(b)));
 			ADD(st, "offset", INT(0));
 			ADD(st, "size", INT(4096));
-		} else if (what < 70) {
+		} else if (what < 33) {
 			ADD(st, "do", STR("mprotect"));
 			ADD(st, "buf", STR(bufname(b)));
 			ADD(st, "prot", STR(chance(s, 50) ? "r" : "rw"));
-		} else if (what < 76) {
+		} else if (what < 46) {
 			ADD(st, "do", STR(chance(s, 50) ? "migrate" : "reclaim"));
 			ADD(st, "buf", STR(bufname(b)));
 			ADD(st, "offset", INT(4096 * below(s, (sizes[b] + 4095) / 4096)));
-		} else if (what < 82) {
+		} else if (what < 60) {
 			ADD(st, "do", STR("touch"));
 			ADD(st, "buf", STR(bufname(b)));
 			ADD(st, "write", BOOL(chance(s, 50)));
-		} else if (what < 88 && top && depth == 0) {
-			ADD(st, "do", STR(chance(s, 50) ? "thread" : "fork"));
-			ADD(st, "run", STR("side"));
-		} else if (what < 94) {
+		} else if (what < 66 && c->top) {
+			ADD(st, "do", STR("join"));
+		} else if (what < 82) {
 			ADD(st, "do", STR("sleep"));
 			ADD(st, "ns", INT(below(s, 20000)));
-		} else if (what < 97 && top) {
+		} else if (what < 88 && (c->top || c->child)) {
 			/* Exit in the middle: work may still be in flight. */
 			ADD(st, "do", STR("exit"));
 			ADD(st, "code", INT(below(s, 3)));
@@ -225,21 +360,45 @@ static json_object *gen_steps(uint64_t *s, const struct gen_wq *shared, const st
 	return steps;
 }
 
+static enum shape pick_shape(uint64_t *s)
+{
+	/* Half the seeds keep the uniform mix; the rest go to one shape each. */
+	static const unsigned weight[NR_SHAPES] = { 40, 12, 12, 12, 12, 12 };
+	unsigned r = (unsigned)below(s, 100);
+
+	for (unsigned i = 0; i < NR_SHAPES; i++) {
+		if (r < weight[i])
+			return (enum shape)i;
+		r -= weight[i];
+	}
+	return SHAPE_MIX;
+}
+
 char *torture_scenario(uint64_t seed)
 {
 	uint64_t s = seed * 0x2545F4914F6CDD1Dull + 1;
 	json_object *root = OBJ(), *procs = json_object_new_array(), *machine = OBJ(), *iommu, *faults;
 	struct gen_wq wqs[8];
-	unsigned nwqs, nprocs = 1 + (unsigned)below(&s, 4);
+	enum shape shape = pick_shape(&s);
+	unsigned nwqs, nprocs;
 	bool ded_taken[8] = { false };
 	char name[48], *text;
 
+	switch (shape) {
+	case SHAPE_PASIDS: nprocs = 6 + (unsigned)below(&s, 19); break;
+	case SHAPE_FORKS: nprocs = 1 + (unsigned)below(&s, 2); break;
+	default: nprocs = 1 + (unsigned)below(&s, 4); break;
+	}
 	snprintf(name, sizeof(name), "torture seed %llu", (unsigned long long)seed);
 	ADD(root, "name", STR(name));
+	snprintf(name, sizeof(name), "shape: %s", shape_names[shape]);
+	ADD(root, "description", STR(name));
 	ADD(root, "seed", INT(seed & 0x7fffffffffffffffull));
-	ADD(root, "accel_config", gen_config(&s, wqs, &nwqs));
+	ADD(root, "accel_config", gen_config(&s, wqs, &nwqs, shape == SHAPE_STORM));
 	ADD(machine, "cpus", INT(1 + below(&s, 4)));
 	ADD(machine, "ram_mb", INT(64));
+	if (shape == SHAPE_PASIDS)	/* PASIDs 1 .. pasid_max-1: fewer than processes */
+		ADD(machine, "pasid_max", INT(2 + below(&s, 5)));
 	if (chance(&s, 15))	/* out of memory in a fault */
 		ADD(machine, "frames", INT(600 + below(&s, 1500)));
 	if (chance(&s, 20))	/* ATC capacity pressure: 1 to 4 sets of 4 ways */
@@ -273,25 +432,44 @@ char *torture_scenario(uint64_t seed)
 	ADD(root, "faults", faults);
 	for (unsigned p = 0; p < nprocs; p++) {
 		json_object *proc = OBJ(), *threads = OBJ();
-		const struct gen_wq *sh = NULL, *de = NULL;
+		struct list_ctx main = { .shape = shape, .top = true }, side, kid;
 		unsigned pick = (unsigned)below(&s, nwqs);
 
 		for (unsigned k = 0; k < nwqs; k++) {
 			const struct gen_wq *w = &wqs[(pick + k) % nwqs];
 
-			if (w->shared && !sh)
-				sh = w;
+			if (w->shared && !main.shared)
+				main.shared = w;
+			else if (w->shared && !main.shared2)
+				main.shared2 = w;
 			/* A dedicated WQ admits one process: hand each to one. */
-			if (!w->shared && !de && !ded_taken[w->id] && chance(&s, 50)) {
-				de = w;
+			if (!w->shared && !main.ded && !ded_taken[w->id] && chance(&s, 50)) {
+				main.ded = w;
 				ded_taken[w->id] = true;
 			}
 		}
+		/*
+		 * Threads share the process's names: in the mix they only use
+		 * memory; elsewhere they open (the same or the other shared WQ
+		 * under the same name), submit and close beside main.
+		 */
+		side = (struct list_ctx){ .shape = shape };
+		if (shape != SHAPE_MIX && main.shared) {
+			side.shared = chance(&s, 50) && main.shared2 ? main.shared2 : main.shared;
+			side.shared2 = main.shared;
+		}
+		/* A fork child's mm has no PASID: in the fork shapes it binds its own. */
+		kid = (struct list_ctx){ .shape = shape, .child = true };
+		if ((shape == SHAPE_FORKS || shape == SHAPE_PASIDS || chance(&s, 20)) && main.shared) {
+			kid.shared = main.shared;
+			kid.shared2 = main.shared2;
+		}
 		snprintf(name, sizeof(name), "p%u", p);
 		ADD(proc, "name", STR(name));
-		ADD(proc, "start_ns", INT(below(&s, 50000)));
-		ADD(proc, "main", gen_steps(&s, sh, de, true, 0));
-		ADD(threads, "side", gen_steps(&s, NULL, NULL, false, 1));
+		ADD(proc, "start_ns", INT(below(&s, shape == SHAPE_PASIDS ? 400000 : 50000)));
+		ADD(proc, "main", gen_steps(&s, &main));
+		ADD(threads, "side", gen_steps(&s, &side));
+		ADD(threads, "kid", gen_steps(&s, &kid));
 		ADD(proc, "threads", threads);
 		json_object_array_add(procs, proc);
 	}
