@@ -122,6 +122,11 @@ static unsigned new_record(struct run *run, const char *name, int parent)
 	return r->nrecs++;
 }
 
+/*
+ * The process's record.  The array grows (realloc) when any process forks,
+ * which can happen whenever this thread sleeps: never keep the pointer
+ * across a call that may block.
+ */
 static struct proc_record *rec_of(struct pstate *ps)
 {
 	return &ps->run->res->recs[ps->rec];
@@ -383,7 +388,6 @@ static bool verify_unit(const struct step *st, const struct unit *u)
 static void complete_unit(struct tstate *ts, const struct step *st, const struct pvar *wq, struct unit *u)
 {
 	struct pstate *ps = ts->ps;
-	struct proc_record *rec = rec_of(ps);
 	struct run_result *res = ps->run->res;
 
 	for (int round = 0; round < 1024; round++) {
@@ -424,14 +428,14 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 		case DSA_COMP_SUCCESS_PRED:
 			if (st->verify && !u->batch && (st->op == OP_MEMMOVE || st->op == OP_FILL) &&
 			    !verify_unit(st, u)) {
-				rec->verify_fail++;
+				rec_of(ps)->verify_fail++;
 				res->verify_fail++;
 				step_error(ps, st, "destination bytes differ from the expected result");
 			}
 			u->busy = false;
 			return;
 		case DSA_COMP_PAGE_FAULT_NOBOF:
-			rec->partials++;
+			rec_of(ps)->partials++;
 			res->partials++;
 			if (!st->resubmit || st->op != OP_MEMMOVE || u->batch || cr.result) {
 				u->busy = false;
@@ -456,7 +460,7 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 				sva_store64(u->cr, 0);
 				if (sva_store(u->desc, &d, sizeof(d)))
 					return;
-				rec->resubmits++;
+				rec_of(ps)->resubmits++;
 				res->resubmits++;
 				res->descs_submitted++;
 				if (push(ts, st, wq, u->desc) < 0)
@@ -475,7 +479,6 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 static void do_submit(struct tstate *ts, const struct step *st)
 {
 	struct pstate *ps = ts->ps;
-	struct proc_record *rec = rec_of(ps);
 	struct pvar *wq = var(ps, st, st->a, true);
 	struct pvar *src = NULL, *dst = NULL;
 	unsigned per = st->batch ? st->batch : 1, max_units;
@@ -553,7 +556,7 @@ static void do_submit(struct tstate *ts, const struct step *st)
 		if (push(ts, st, wq, u->desc) < 0)
 			return;
 		u->busy = true;
-		rec->descs += k;
+		rec_of(ps)->descs += k;
 		ps->run->res->descs_submitted += k;
 		if (st->op == OP_MEMMOVE || st->op == OP_FILL || st->op == OP_CRC || st->op == OP_COMPARE)
 			ps->run->res->bytes += (uint64_t)k * st->size;
