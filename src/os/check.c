@@ -141,9 +141,14 @@ static void chk_dma(void *ctx, uint16_t rid, uint32_t pasid, bool priv, uint64_t
 	if (r == SVA_WALK_OK && res.pa == pa &&
 	    (len <= res.page_size - (va & (res.page_size - 1))))
 		return;
-	/* Only an invalidation still in progress excuses it, and only if the frame still exists. */
-	if (in_progress(c, mm, va) && sva_frame_managed(&k->frames, pa) &&
-	    sva_frame_refs(&k->frames, pa & ~0xfffull) > 0)
+	/*
+	 * Only an invalidation still in progress excuses it, and only if what
+	 * the old translation reaches still exists: a RAM frame not yet freed,
+	 * or MMIO (a portal page), which is never freed or handed to anyone.
+	 */
+	if (in_progress(c, mm, va) &&
+	    ((sva_frame_managed(&k->frames, pa) && sva_frame_refs(&k->frames, pa & ~0xfffull) > 0) ||
+	     !sva_phys_is_ram(k->phys, pa, len)))
 		return;
 	sva_check_fail(k, "device %04x %s %llu bytes at %#llx (PASID %u) through pa %#llx, but the "
 		       "page tables say %s", rid, write ? "writes" : "reads", (unsigned long long)len,
