@@ -147,13 +147,19 @@ static void disable_wq(struct sva_dsa *dsa, struct dsa_wq *wq)
 	wq->cfg[27] &= 0x3f;
 }
 
-/* Wait until nothing accepted up to now and matching is queued or running. */
+/*
+ * Wait until nothing accepted up to now and matching is queued or running.
+ * A halted device starts nothing more - what is queued waits for the
+ * reset - but what an engine had started still finishes, and a drain
+ * waits for that even then: whoever drained (a file release about to
+ * unbind and free the PASID) must find no work of it left on the device.
+ */
 static void drain(struct sva_dsa *dsa, int wq, bool by_pasid, uint32_t pasid)
 {
 	uint64_t upto = dsa->seq;
 
-	/* A halted device runs nothing more: what is queued waits for the reset. */
-	while (dsa_pending(dsa, wq, by_pasid, pasid, upto) && dsa->gensts != SVA_DSA_HALTED)
+	while (dsa->gensts != SVA_DSA_HALTED ? dsa_pending(dsa, wq, by_pasid, pasid, upto)
+					     : dsa_running(dsa, wq, by_pasid, pasid, upto))
 		sva_wait(dsa->sim, &dsa->idle_wq);
 }
 
@@ -164,6 +170,7 @@ static void reset_device(struct sva_dsa *dsa)
 		dsa->wq[i].enabled = false;
 		dsa_wq_abort(dsa, (int)i, false, 0);
 	}
+	/* Nothing the device does outlives its reset. */
 	drain(dsa, -1, false, 0);
 	for (unsigned i = 0; i < dsa->cfg.nr_wqs; i++) {
 		memset(dsa->wq[i].cfg, 0, sizeof(dsa->wq[i].cfg));
@@ -218,8 +225,10 @@ static uint32_t run_cmd(struct sva_dsa *dsa, uint32_t cmdreg)
 	case SVA_DSA_CMD_RESET_WQ:
 		if (!wq_ok)
 			return CMDERR_WQ_IDX;
-		if (dsa->gensts != SVA_DSA_ENABLED)
+		if (dsa->gensts != SVA_DSA_ENABLED) {
+			drain(dsa, (int)op, false, 0);	/* halted: what engines hold still ends first */
 			return CMDERR_DIS_WQ;
+		}
 		if (cmd == SVA_DSA_CMD_ABORT_WQ || cmd == SVA_DSA_CMD_RESET_WQ)
 			dsa_wq_abort(dsa, (int)op, false, 0);
 		drain(dsa, (int)op, false, 0);
@@ -230,8 +239,10 @@ static uint32_t run_cmd(struct sva_dsa *dsa, uint32_t cmdreg)
 		return CMDERR_OK;
 	case SVA_DSA_CMD_DRAIN_PASID:
 	case SVA_DSA_CMD_ABORT_PASID:
-		if (dsa->gensts != SVA_DSA_ENABLED)
+		if (dsa->gensts != SVA_DSA_ENABLED) {
+			drain(dsa, -1, true, op);	/* halted: what engines hold still ends first */
 			return CMDERR_DIS_WQ;
+		}
 		if (cmd == SVA_DSA_CMD_ABORT_PASID)
 			for (unsigned i = 0; i < dsa->cfg.nr_wqs; i++)
 				dsa_wq_abort(dsa, (int)i, true, op);

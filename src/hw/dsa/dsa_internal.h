@@ -151,6 +151,8 @@ void dsa_wq_decode(struct sva_dsa *dsa, struct dsa_wq *wq);
 bool dsa_wq_pop(struct sva_dsa *dsa, unsigned group, struct wq_entry *out, int *wq_id);
 unsigned dsa_wq_abort(struct sva_dsa *dsa, int wq, bool by_pasid, uint32_t pasid);
 bool dsa_pending(struct sva_dsa *dsa, int wq, bool by_pasid, uint32_t pasid, uint64_t upto);
+/* Only what an engine holds (dsa_pending without the queues). */
+bool dsa_running(struct sva_dsa *dsa, int wq, bool by_pasid, uint32_t pasid, uint64_t upto);
 
 /* dsa_engine.c */
 int dsa_engines_start(struct sva_dsa *dsa);

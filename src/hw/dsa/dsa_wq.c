@@ -284,6 +284,11 @@ bool dsa_pending(struct sva_dsa *dsa, int wq, bool by_pasid, uint32_t pasid, uin
 				return true;
 		}
 	}
+	return dsa_running(dsa, wq, by_pasid, pasid, upto);
+}
+
+bool dsa_running(struct sva_dsa *dsa, int wq, bool by_pasid, uint32_t pasid, uint64_t upto)
+{
 	for (unsigned i = 0; i < dsa->cfg.nr_engines; i++) {
 		struct dsa_engine *e = &dsa->eng[i];
 
