@@ -135,8 +135,8 @@ static void wq_release(struct sva_file *f)
 	 * and Disable WQ drains it.  (The model has no event log to drain.)
 	 */
 	sva_counter_inc(idxd->c_drains);
-	sva_journal(idxd->k->sim, "idxd", "pid %d's %s released: drain PASID %u, then unbind", ctx->pid,
-		    wq->name, ctx->pasid);
+	sva_journal(idxd->k->sim, "idxd", "pid %d's %s released: %s PASID %u, then unbind", ctx->pid,
+		    wq->name, wq->dedicated ? "Disable WQ drains" : "drain", ctx->pasid);
 	if (!wq->dedicated) {
 		(void)sva_idxd_cmd(idxd, SVA_DSA_CMD_DRAIN_PASID, ctx->pasid);
 	} else if (wq->owner == ctx->proc) {

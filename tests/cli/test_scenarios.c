@@ -239,7 +239,7 @@ static void check_exit_in_flight(json_object *j)
 	EXPECT(counter(j, "idxd.software_errors") >= 1,
 	       "in-flight work of an exited mm faults, its records cannot be written");
 	EXPECT(events(j, "released: drain PASID", "wq0.0") >= 3, "three exits drain wq0.0");
-	EXPECT(events(j, "released: drain PASID", "wq0.1") >= 1, "the dedicated WQ drained");
+	EXPECT(events(j, "released: Disable WQ drains PASID", "wq0.1") >= 1, "the dedicated WQ drained");
 	EXPECT(events(j, "page request PASID", "response Invalid Request") >= 1,
 	       "page requests of an exiting mm are answered Invalid");
 	EXPECT(counter(j, "kernel.pasid_allocs") == counter(j, "kernel.pasid_frees"), "every PASID freed");

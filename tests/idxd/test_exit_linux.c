@@ -106,7 +106,8 @@ static void check_order(struct ex *t, int i)
 	int r, d, f;
 
 	snprintf(rel, sizeof(rel), "mm of pid %d (", t->pid[i]);
-	snprintf(drain, sizeof(drain), "released: drain PASID %u,", t->pasid[i]);
+	snprintf(drain, sizeof(drain), "%s PASID %u,", i == 0 ? "released: drain" : "released: Disable WQ drains",
+		 t->pasid[i]);
 	snprintf(freed, sizeof(freed), "torn down (mmdrop): PASID %u freed", t->pasid[i]);
 	r = journal_find(sim, 0, rel, "exiting (release)");
 	d = journal_find(sim, 0, drain, i == 0 ? "wq0.0" : "wq0.1");
