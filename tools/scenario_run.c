@@ -358,12 +358,8 @@ static bool verify_unit(const struct step *st, const struct unit *u)
 
 		if (sva_load(a, have, n))
 			return false;
-		if (st->op == OP_FILL) {
-			for (uint64_t i = 0; i < n; i++)
-				want[i] = (uint8_t)(st->pattern >> (8 * ((a - walk(u->dbuf, st, u->idx) + i) % 8)));
-		} else if (sva_load(u->src + off, want, n)) {
+		if (!expected(st, u, u->idx, a, n, want))
 			return false;
-		}
 		for (uint64_t i = 0; i < n; i++)
 			nbad += bad[i] = have[i] != want[i];
 		for (uint64_t k = first; nbad && k < end; k++) {
