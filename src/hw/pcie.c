@@ -66,27 +66,31 @@ static bool port_stops(const struct sva_pcie_port *port)
 	return port->type != SVA_PCIE_SWITCH_UP && (port->devctl3 & SVA_PCI_DEVCTL3_DMWR_EGRESS_BLK);
 }
 
+/* Index of the first function on the path that stops a DMWr, or -1. */
+static int first_stop(const struct sva_pcie_path *p)
+{
+	for (unsigned i = 0; i < p->nr; i++)
+		if (port_stops(&p->ports[i]))
+			return (int)i;
+	return -1;
+}
+
 const struct sva_pcie_port *sva_pcie_dmwr_route(struct sva_pcie_path *p)
 {
-	struct sva_pcie_port *stop = NULL;
+	/* A root port the OS has not enabled as requester sends nothing. */
+	int i = p->ports[0].devctl3 & SVA_PCI_DEVCTL3_DMWR_REQ ? first_stop(p) : 0;
 
-	if (!(p->ports[0].devctl3 & SVA_PCI_DEVCTL3_DMWR_REQ))
-		stop = &p->ports[0];
-	for (unsigned i = 0; i < p->nr && !stop; i++)
-		if (port_stops(&p->ports[i]))
-			stop = &p->ports[i];
 	p->dmwr_sent++;
-	if (stop) {
-		stop->ur++;
-		p->dmwr_ur++;
-	}
-	return stop;
+	if (i < 0)
+		return NULL;
+	p->ports[i].ur++;
+	p->dmwr_ur++;
+	return &p->ports[i];
 }
 
 const struct sva_pcie_port *sva_pcie_dmwr_obstacle(const struct sva_pcie_path *p)
 {
-	for (unsigned i = 0; i < p->nr; i++)
-		if (port_stops(&p->ports[i]))
-			return &p->ports[i];
-	return NULL;
+	int i = first_stop(p);
+
+	return i < 0 ? NULL : &p->ports[i];
 }
