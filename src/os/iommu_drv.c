@@ -155,16 +155,6 @@ struct sva_iommu_devinfo *sva_iommu_devinfo(struct sva_iommu_drv *drv, struct sv
 	return NULL;
 }
 
-/* Directory entries for @max_pasids, at least 2^7 (PDTS 0). */
-static unsigned dir_entries_for(uint32_t max_pasids)
-{
-	unsigned n = 1u << 7;
-
-	while ((uint64_t)n << 6 < max_pasids)
-		n <<= 1;
-	return n;
-}
-
 static void devinfo_free(struct sva_iommu_drv *drv, struct sva_iommu_devinfo *info)
 {
 	if (info->pasid_tables)
@@ -180,7 +170,7 @@ static void devinfo_free(struct sva_iommu_drv *drv, struct sva_iommu_devinfo *in
 
 int sva_iommu_probe_device(struct sva_iommu_drv *drv, struct sva_pcidev *dev)
 {
-	unsigned bus = dev->rid >> 8, devfn = dev->rid & 0xff, width, pdts = 0;
+	unsigned bus = dev->rid >> 8, devfn = dev->rid & 0xff, width, pdts;
 	struct sva_iommu_devinfo *info;
 	uint64_t ce;
 	int r;
@@ -192,10 +182,13 @@ int sva_iommu_probe_device(struct sva_iommu_drv *drv, struct sva_pcidev *dev)
 	if (!info)
 		return -ENOMEM;
 	info->max_pasids = 1u << width;
-	info->dir_entries = dir_entries_for(info->max_pasids);
+	/*
+	 * The directory covers every PASID the device carries, 2^6 per PASID
+	 * table, with at least 2^7 entries: PDTS = width - 13, and 0 below.
+	 */
+	pdts = width > 13 ? width - 13 : 0;
+	info->dir_entries = 1u << (pdts + 7);
 	info->dir_frames = (info->dir_entries * 8 + SVA_FRAME_SIZE - 1) / SVA_FRAME_SIZE;
-	while ((1u << (pdts + 7)) < info->dir_entries)
-		pdts++;
 	info->pasid_tables = calloc(info->dir_entries, sizeof(*info->pasid_tables));
 	if (!info->pasid_tables) {
 		free(info);
