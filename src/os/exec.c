@@ -68,7 +68,9 @@ int sva_proc_exec(struct sva_thread *t, const char *name)
 		sva_mmput(mm);
 		sva_thread_exit(t, 0);
 	}
+	sva_mm_disown(old);	/* named after the program that had it */
 	p->mm = mm;
+	sva_mm_set_owner(mm, p);
 	sva_journal(k->sim, p->name, "pid %d exec %s: new mm %llu without PASID (mm %llu had %s%u)", p->pid,
 		    name ? name : p->name, (unsigned long long)mm->id, (unsigned long long)old->id,
 		    old->pasid == SVA_PASID_INVALID ? "none " : "PASID ", old->pasid == SVA_PASID_INVALID ? 0 : old->pasid);

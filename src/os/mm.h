@@ -35,6 +35,7 @@
 struct sva_kernel;
 struct sva_mm;
 struct sva_file;
+struct sva_proc;
 
 /* mmap protection and flags (SVA_PROT_*, SVA_MAP_*) come from the guest API. */
 
@@ -103,7 +104,11 @@ struct sva_mm {
 	struct sva_mutex lock;		/* mmap_lock: mapping changes and faults */
 	uint64_t rss;			/* pages mapped */
 	bool exited;			/* exit_mmap done */
-	/* who it belongs to, as sva_mm_owner() last found it (the struct outlives the process) */
+	/*
+	 * The process whose mm it is, while it has it; then its pid and name
+	 * as it let go (an SVA bond can keep the struct after the process).
+	 */
+	struct sva_proc *owner;
 	int owner_pid;
 	char owner_comm[32];
 	/* the invariant checker's view */
@@ -124,6 +129,10 @@ struct sva_mm *sva_mm_create(struct sva_kernel *k);
  * its process let go of it; it is then named as last seen.
  */
 const char *sva_mm_owner(struct sva_mm *mm, char *buf, size_t len);
+/* The process takes @mm as its address space (create, fork, exec) ... */
+void sva_mm_set_owner(struct sva_mm *mm, struct sva_proc *p);
+/* ... and lets go of it (exit, exec, power-off): its name is kept. */
+void sva_mm_disown(struct sva_mm *mm);
 void sva_mmget(struct sva_mm *mm);
 void sva_mmput(struct sva_mm *mm);
 /*

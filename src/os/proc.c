@@ -312,9 +312,13 @@ struct sva_proc *sva_proc_spawn(struct sva_kernel *k, const char *name,
 	if (!p)
 		return NULL;
 	p->mm = sva_mm_create(k);
+	if (p->mm)
+		sva_mm_set_owner(p->mm, p);
 	if (!p->mm || !thread_new(p, fn, arg, name)) {
-		if (p->mm)
+		if (p->mm) {
+			sva_mm_disown(p->mm);
 			sva_mmput(p->mm);
+		}
 		proc_unlink(p);
 		proc_free(p);
 		errno = ENOMEM;
@@ -346,6 +350,7 @@ int sva_proc_fork(struct sva_thread *parent, sva_guest_fn fn, void *arg)
 		return -errno;
 	}
 	c->mm = mm;
+	sva_mm_set_owner(mm, c);
 	/* Files are shared with the child, as fork(2) does. */
 	for (int fd = 0; fd < SVA_MAX_FDS; fd++)
 		if (pp->fds[fd]) {
@@ -432,6 +437,7 @@ static void proc_exit(struct sva_proc *p)
 
 	assert(p->nr_threads == 0 && p->state == SVA_PROC_ALIVE);
 	p->dying = true;
+	sva_mm_disown(p->mm);
 	sva_mmput(p->mm);
 	p->mm = NULL;
 	for (int fd = 0; fd < SVA_MAX_FDS; fd++) {
@@ -601,6 +607,7 @@ void sva_procs_free_all(struct sva_kernel *k)
 			for (struct sva_thread *t = p->threads; t; t = t->next)
 				if (t->task)
 					sva_task_set_data(t->task, NULL);
+			sva_mm_disown(p->mm);
 			sva_mmput(p->mm);
 		}
 		for (int fd = 0; fd < SVA_MAX_FDS; fd++)
