@@ -8,6 +8,7 @@ pkgs=(
 	build-essential cmake clang pkg-config
 	libjson-c-dev libisal-dev libcmocka-dev linux-libc-dev
 	libclang-rt-14-dev
+	python3		# tests/cli/*.sh read JSON with it
 )
 
 missing=()
