@@ -93,6 +93,7 @@ struct sva_system *sva_system_create_err(const struct sva_system_config *cfg, ch
 	sys->cfg = *cfg;
 	sc = (struct sva_sim_config){
 		.seed = cfg->seed, .ctx = cfg->ctx, .stack_size = cfg->stack_size,
+		.no_stack_guard = cfg->no_stack_guard,
 	};
 	sys->sim = sva_sim_create(&sc);
 	if (!sys->sim)

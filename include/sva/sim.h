@@ -49,6 +49,12 @@ struct sva_sim_config {
 	uint64_t seed;			/* PRNG seed; fixes the whole run */
 	enum sva_ctx_kind ctx;
 	size_t stack_size;		/* default task stack; 0 = 128 KiB */
+	/*
+	 * Do not install the SIGSEGV/SIGBUS handler that names a task whose
+	 * stack overflowed while the simulation runs: native mode's signal
+	 * handler owns those signals in the program it runs in.
+	 */
+	bool no_stack_guard;
 };
 
 /* ---- the simulation ---------------------------------------------- */

@@ -59,6 +59,8 @@ struct sva_system_config {
 	 * test builds and off in release builds (make run).
 	 */
 	int check;
+	/* sva_sim_config.no_stack_guard: the host's SIGSEGV is someone else's (native mode). */
+	bool no_stack_guard;
 };
 
 /*

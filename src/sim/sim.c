@@ -44,6 +44,7 @@ struct sva_sim *sva_sim_create(const struct sva_sim_config *cfg)
 	sim->seed = cfg->seed;
 	sva_rand_seed(sim, cfg->seed);
 	sim->default_stack = cfg->stack_size ? cfg->stack_size : DEFAULT_STACK;
+	sim->no_stack_guard = cfg->no_stack_guard;
 	sim->default_stack = (sim->default_stack + 4095) & ~(size_t)4095;
 	return sim;
 }

@@ -195,6 +195,7 @@ struct sva_sim {
 	/* SIGSEGV on a guard page: alternate signal stack while running */
 	void *altstack;
 	size_t altstack_size;
+	bool no_stack_guard;	/* sva_sim_config.no_stack_guard */
 	struct sva_sim *prev_running;
 
 	struct sva_stats stats;

@@ -173,7 +173,7 @@ void sva_stack_guard_install(struct sva_sim *sim)
 
 	sim->prev_running = running_sim;
 	running_sim = sim;
-	if (sim->prev_running)
+	if (sim->prev_running || sim->no_stack_guard)
 		return;		/* nested run: handler and alt stack already set */
 
 	if (!sim->altstack) {
@@ -201,7 +201,7 @@ void sva_stack_guard_remove(struct sva_sim *sim)
 	stack_t cur;
 
 	running_sim = sim->prev_running;
-	if (sim->prev_running)
+	if (sim->prev_running || sim->no_stack_guard)
 		return;
 	sigaction(SIGSEGV, &prev_segv, NULL);
 	sigaction(SIGBUS, &prev_bus, NULL);
