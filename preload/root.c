@@ -12,7 +12,12 @@
 
 static const char *root;
 
-__attribute__((constructor)) static void root_init(void)
+/*
+ * Priority 101, the first a program may use: the other layers' constructors
+ * (unordered among themselves) ask native_root() whether to install
+ * anything, so it must be set before any of them runs.
+ */
+__attribute__((constructor(101))) static void root_init(void)
 {
 	const char *r = getenv(NATIVE_ENV_ROOT);
 

@@ -13,6 +13,7 @@
 
 /* void sva_ctx_asm_switch(void **save_sp, void *load_sp) */
 	.globl	sva_ctx_asm_switch
+	.hidden	sva_ctx_asm_switch
 	.type	sva_ctx_asm_switch, @function
 	.p2align 4
 sva_ctx_asm_switch:
@@ -47,6 +48,7 @@ sva_ctx_asm_switch:
  * switching away for good); ud2 makes a bug loud instead of silent.
  */
 	.globl	sva_ctx_asm_trampoline
+	.hidden	sva_ctx_asm_trampoline
 	.type	sva_ctx_asm_trampoline, @function
 	.p2align 4
 sva_ctx_asm_trampoline:
