@@ -141,6 +141,8 @@ struct sva_dsa_stats {
 	 * successful ones
 	 */
 	uint64_t op_count[0x21], op_ok[0x21], op_partial[0x21], op_bytes[0x21];
+	/* completion status codes (bits 6:0, the R/W bit aside) of every executed descriptor */
+	uint64_t status[0x80];
 };
 
 /* Fault injection: a fatal internal error halts the device (a reset recovers it). */
@@ -148,6 +150,8 @@ void sva_dsa_inject_halt(struct sva_dsa *dsa);
 /* Fault injection: lose every @drop_every-th interrupt, duplicate every @spurious_every-th (0: never). */
 void sva_dsa_inject_irq_faults(struct sva_dsa *dsa, unsigned drop_every, unsigned spurious_every);
 
+/* What a completion status code (the R/W bit ignored) means, in a few words. */
+const char *sva_dsa_status_name(unsigned code);
 /* "memmove", "batch", ... for an opcode; "unknown" otherwise. */
 const char *sva_dsa_op_name(unsigned opcode);
 void sva_dsa_stats(const struct sva_dsa *dsa, struct sva_dsa_stats *out);
