@@ -48,13 +48,17 @@ size_t trap_read(void *buf, uint64_t addr, size_t len)
 	return n < 0 ? 0 : (size_t)n;
 }
 
-static int os_pku_enabled(void)
+/*
+ * Asked once: CPUID is a VM exit under a hypervisor, microseconds each.
+ * Set by a constructor, read-only afterwards.
+ */
+static int os_pku;
+
+__attribute__((constructor)) static void trap_mem_init(void)
 {
 	unsigned a, b, c, d;
 
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return 0;
-	return (c >> 4) & 1;
+	os_pku = __get_cpuid_count(7, 0, &a, &b, &c, &d) && ((c >> 4) & 1);
 }
 
 size_t trap_read_insn(uint8_t *buf, uint64_t rip)
@@ -62,7 +66,7 @@ size_t trap_read_insn(uint8_t *buf, uint64_t rip)
 	size_t in_page = PAGE - (rip & (PAGE - 1));
 	size_t n;
 
-	if (os_pku_enabled())
+	if (os_pku)
 		return trap_read(buf, rip, X86_MAX_LEN);
 	n = in_page < X86_MAX_LEN ? in_page : X86_MAX_LEN;
 	memcpy(buf, (const void *)(uintptr_t)rip, n);

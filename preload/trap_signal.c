@@ -68,7 +68,7 @@ static struct {
 	int installed;			/* under sva native, handler in place */
 	sigaction_fn *real_sigaction;
 	sigmask_fn *real_sigprocmask, *real_pthread_sigmask;
-	longjmp_fn *real_siglongjmp, *real_longjmp, *real_longjmp_chk;
+	longjmp_fn *real_siglongjmp, *real_longjmp, *real__longjmp, *real_longjmp_chk;
 	void (*restorer)(void);		/* glibc's, as queries report it */
 	atomic_flag lock;		/* held with every signal blocked */
 	struct sigaction prog[TRAP_NSIG];
@@ -108,6 +108,7 @@ static void resolve(void)
 		trap.real_pthread_sigmask = (sigmask_fn *)dlsym(RTLD_NEXT, "pthread_sigmask");
 		trap.real_siglongjmp = (longjmp_fn *)dlsym(RTLD_NEXT, "siglongjmp");
 		trap.real_longjmp = (longjmp_fn *)dlsym(RTLD_NEXT, "longjmp");
+		trap.real__longjmp = (longjmp_fn *)dlsym(RTLD_NEXT, "_longjmp");
 		trap.real_longjmp_chk = (longjmp_fn *)dlsym(RTLD_NEXT, "__longjmp_chk");
 		trap.real_sigaction = (sigaction_fn *)dlsym(RTLD_NEXT, "sigaction");
 	}
@@ -385,7 +386,7 @@ NATIVE_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 /*
  * siglongjmp restores the mask sigsetjmp saved (through glibc's internal
  * call, which never reaches the interposer): the shadow follows it.
- * longjmp is the same function in glibc.
+ * longjmp and _longjmp are the same function in glibc.
  */
 static __attribute__((noreturn)) void jump(longjmp_fn *real, struct __jmp_buf_tag *env, int val)
 {
@@ -405,6 +406,12 @@ NATIVE_EXPORT __attribute__((noreturn)) void longjmp(jmp_buf env, int val)
 {
 	resolve();
 	jump(trap.real_longjmp, env, val);
+}
+
+NATIVE_EXPORT __attribute__((noreturn)) void _longjmp(jmp_buf env, int val)
+{
+	resolve();
+	jump(trap.real__longjmp, env, val);
 }
 
 /* What _FORTIFY_SOURCE builds call instead of longjmp/siglongjmp. */
