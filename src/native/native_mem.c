@@ -19,9 +19,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#include <linux/fs.h>
 
 #include <sva/iommu.h>
 
@@ -32,6 +35,22 @@
 #endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
+#endif
+
+#ifndef MADV_WIPEONFORK
+#define MADV_WIPEONFORK 18
+#endif
+#ifndef PROCMAP_QUERY
+/* Linux 6.11's <linux/fs.h>, for older headers (the kernel answers ENOTTY if it lacks it). */
+struct procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
+#define PROCMAP_QUERY_VMA_READABLE 0x01
+#define PROCMAP_QUERY_VMA_WRITABLE 0x02
 #endif
 
 #define PAGE_SHIFT	12
@@ -65,8 +84,15 @@ struct native_mem {
 	enum sva_native_faults faults;
 	enum native_mem_probe probe;
 	bool populate_ok;	/* the kernel has MADV_POPULATE_* */
+	/*
+	 * /proc/self/maps for PROCMAP_QUERY, or -1.  It names the process
+	 * that opened it, so a forked child opens its own: the page
+	 * @forked is wiped in a child (MADV_WIPEONFORK), which tells
+	 * without a system call.
+	 */
+	int maps_fd;
+	volatile uint8_t *forked;
 	uint64_t rng;		/* splitmix64 state */
-	pid_t pid;
 	struct seen_table seen[MAX_ENGINES];
 	struct native_mem_stats st;
 	uint8_t vec[RUN_PAGES];	/* mincore's answer */
@@ -142,7 +168,7 @@ static uint64_t read_prefix(struct native_mem *nm, uint64_t start, uint64_t n)
 		local.iov_len = k;
 		nm->st.probes++;
 		/* Partial transfers stop at a whole iovec: the count is the pages read. */
-		got = process_vm_readv(nm->pid, &local, 1, remote, k, 0);
+		got = process_vm_readv(getpid(), &local, 1, remote, k, 0);	/* not cached: fork */
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
@@ -242,15 +268,72 @@ static uint64_t procfs_prefix(struct native_mem *nm, uint64_t start, uint64_t n,
 	return r;
 }
 
+/* ---- the fast one: the mapping, by PROCMAP_QUERY ---- */
+
+static int maps_fd(struct native_mem *nm)
+{
+	if (!*nm->forked) {
+		/* A child: its copy of the descriptor still shows the parent's mappings. */
+		*nm->forked = 1;
+		if (nm->maps_fd >= 0)
+			close(nm->maps_fd);
+		nm->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	}
+	return nm->maps_fd;
+}
+
+/*
+ * Pages of [start, +n) that private anonymous mappings with the permission
+ * cover, from the first: one system call per mapping, whatever n is; -1
+ * when the first page is not in one (a file mapping, which can raise
+ * SIGBUS past its end, no mapping, no permission, or no PROCMAP_QUERY):
+ * the caller checks that page by page.  An anonymous mapping that permits
+ * an access never faults it (the kernel brings the page in).
+ */
+static int64_t vma_prefix(struct native_mem *nm, uint64_t start, uint64_t n, bool write)
+{
+	uint64_t need = PROCMAP_QUERY_VMA_READABLE | (write ? PROCMAP_QUERY_VMA_WRITABLE : 0);
+	uint64_t at = start, end = start + (n << PAGE_SHIFT);
+
+	while (at < end) {
+		struct procmap_query q = { .size = sizeof(q), .query_addr = at };
+		int fd = maps_fd(nm);
+
+		if (fd < 0)
+			break;
+		nm->st.probes++;
+		if (ioctl(fd, PROCMAP_QUERY, &q)) {
+			/*
+			 * ENOENT: nothing mapped at @at, which the page check
+			 * reports exactly.  Anything else: the descriptor is
+			 * gone or no longer ours (the program may close or
+			 * reuse any number); forget it without closing it.
+			 */
+			if (errno != ENOENT && errno != EINTR)
+				nm->maps_fd = -1;
+			break;
+		}
+		if ((q.vma_flags & need) != need || q.inode || q.dev_major || q.dev_minor || q.vma_start > at)
+			break;
+		at = q.vma_end;
+	}
+	if (at > end)
+		at = end;
+	return at > start ? (int64_t)((at - start) >> PAGE_SHIFT) : -1;
+}
+
 /* Pages of [start, +n) the device may access, from the first; *kind for the one after. */
 static uint64_t checked_prefix(struct native_mem *nm, uint64_t start, uint64_t n, bool write,
 			       enum native_mem_fault *kind)
 {
 	uint64_t ok;
+	int64_t v;
 	int e;
 
 	if (nm->probe == NATIVE_MEM_PROBE_PROCFS)
 		return procfs_prefix(nm, start, n, write, kind);
+	if (nm->probe == NATIVE_MEM_PROBE_VMA && (v = vma_prefix(nm, start, n, write)) > 0)
+		return (uint64_t)v;
 	ok = populate_prefix(nm, start, n, write, &e);
 	if (ok < n)
 		*kind = fault_of_errno(e);
@@ -426,6 +509,20 @@ static int mem_map(void *ctx, const struct sva_dsa_dma_req *req, uint64_t va, ui
 	return 0;
 }
 
+/* Bring the page at @page in for @write, as the kernel's fault handler would: false if it cannot be. */
+static bool fault_in(struct native_mem *nm, uint64_t page, bool write, enum native_mem_fault *kind)
+{
+	int e;
+
+	if (nm->populate_ok) {
+		e = populate(nm, page, 1, write);
+		if (e)
+			*kind = fault_of_errno(e);
+		return !e;
+	}
+	return procfs_prefix(nm, page, 1, write, kind) == 1;
+}
+
 static int mem_page_request(void *ctx, const struct sva_dsa_dma_req *req, uint64_t va, bool write)
 {
 	struct native_mem *nm = ctx;
@@ -444,7 +541,7 @@ static int mem_page_request(void *ctx, const struct sva_dsa_dma_req *req, uint64
 		}
 	}
 	/* The kernel's fault path, as for a device page request: in, or Invalid if it cannot be. */
-	if (page < USER_TOP && checked_prefix(nm, page, 1, write, &kind) == 1) {
+	if (page < USER_TOP && fault_in(nm, page, write, &kind)) {
 		nm->st.pages_faulted_in++;
 		return SVA_PRG_SUCCESS;
 	}
@@ -494,11 +591,22 @@ struct native_mem *native_mem_create(enum sva_native_faults faults, uint64_t see
 		return NULL;
 	nm->faults = faults;
 	nm->rng = seed;
-	nm->pid = getpid();
 	for (unsigned i = 0; i < MAX_ENGINES; i++)
 		nm->seen[i].gen = 1;	/* never 0: calloc'd slots are 0 */
 	nm->populate_ok = has_populate();
 	nm->probe = nm->populate_ok ? NATIVE_MEM_PROBE_POPULATE : NATIVE_MEM_PROBE_PROCFS;
+	nm->maps_fd = -1;
+	nm->forked = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (nm->forked == MAP_FAILED) {
+		free(nm);
+		return NULL;
+	}
+	/* Without MADV_WIPEONFORK (Linux 4.14) a child could not tell: no PROCMAP_QUERY then. */
+	*nm->forked = 1;
+	if (!madvise((void *)nm->forked, PAGE, MADV_WIPEONFORK))
+		nm->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (nm->populate_ok && vma_prefix(nm, (uint64_t)nm->forked, 1, true) == 1)
+		nm->probe = NATIVE_MEM_PROBE_VMA;
 	return nm;
 }
 
@@ -508,6 +616,9 @@ void native_mem_destroy(struct native_mem *nm)
 		return;
 	for (unsigned i = 0; i < MAX_ENGINES; i++)
 		free(nm->seen[i].slot);
+	if (nm->maps_fd >= 0)
+		close(nm->maps_fd);
+	munmap((void *)nm->forked, PAGE);
 	free(nm->maps);
 	free(nm);
 }
@@ -536,10 +647,12 @@ enum native_mem_probe native_mem_probe(const struct native_mem *nm)
 
 int native_mem_set_probe(struct native_mem *nm, enum native_mem_probe probe)
 {
-	if (probe == NATIVE_MEM_PROBE_POPULATE && !nm->populate_ok)
-		return -EOPNOTSUPP;
-	if (probe != NATIVE_MEM_PROBE_POPULATE && probe != NATIVE_MEM_PROBE_PROCFS)
+	if (probe > NATIVE_MEM_PROBE_PROCFS)
 		return -EINVAL;
+	if (probe != NATIVE_MEM_PROBE_PROCFS && !nm->populate_ok)
+		return -EOPNOTSUPP;
+	if (probe == NATIVE_MEM_PROBE_VMA && vma_prefix(nm, (uint64_t)nm->forked, 1, true) != 1)
+		return -EOPNOTSUPP;
 	nm->probe = probe;
 	return 0;
 }

@@ -40,9 +40,15 @@ enum native_mem_fault {
 	NATIVE_MEM_NR_FAULTS
 };
 
-/* How runs are checked. */
+/* How runs are checked (each kernel gets the first it has, in the order below). */
 enum native_mem_probe {
-	NATIVE_MEM_PROBE_POPULATE = 0,	/* madvise(MADV_POPULATE_READ/WRITE), Linux 5.14+ */
+	/*
+	 * Linux 6.11+: a run inside one private anonymous mapping that
+	 * permits the access is checked by one PROCMAP_QUERY ioctl on
+	 * /proc/self/maps, whatever its length; anything else as POPULATE.
+	 */
+	NATIVE_MEM_PROBE_VMA = 0,
+	NATIVE_MEM_PROBE_POPULATE,	/* madvise(MADV_POPULATE_READ/WRITE) page by page, Linux 5.14+ */
 	NATIVE_MEM_PROBE_PROCFS,	/* process_vm_readv of a byte per page + /proc/self/maps */
 };
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sva/iommu.h>
@@ -88,7 +89,9 @@ static struct native_mem *nm_new(enum sva_native_faults faults, uint64_t seed, e
 	return nm;
 }
 
-static const enum native_mem_probe probes[] = { NATIVE_MEM_PROBE_POPULATE, NATIVE_MEM_PROBE_PROCFS };
+static const enum native_mem_probe probes[] = { NATIVE_MEM_PROBE_VMA, NATIVE_MEM_PROBE_POPULATE,
+						NATIVE_MEM_PROBE_PROCFS };
+#define NR_PROBES 3
 
 /* ---- (a) the back end alone -------------------------------------------------------------- */
 
@@ -96,7 +99,7 @@ static const enum native_mem_probe probes[] = { NATIVE_MEM_PROBE_POPULATE, NATIV
 static void test_run_stops_at_the_first_bad_page(void **state)
 {
 	(void)state;
-	for (unsigned pi = 0; pi < 2; pi++) {
+	for (unsigned pi = 0; pi < NR_PROBES; pi++) {
 		struct native_mem *nm = nm_new(SVA_NATIVE_FAULTS_NONE, 0, probes[pi]);
 		uint8_t *p = region(32);
 		uint64_t got;
@@ -139,7 +142,7 @@ static void test_run_stops_at_the_first_bad_page(void **state)
 static void test_file_mapping_past_its_end_is_a_bus_fault(void **state)
 {
 	(void)state;
-	for (unsigned pi = 0; pi < 2; pi++) {
+	for (unsigned pi = 0; pi < NR_PROBES; pi++) {
 		struct native_mem *nm = nm_new(SVA_NATIVE_FAULTS_NONE, 0, probes[pi]);
 		int fd = memfd_create("native_mem", 0);
 		uint8_t *f;
@@ -159,11 +162,53 @@ static void test_file_mapping_past_its_end_is_a_bus_fault(void **state)
 	}
 }
 
+struct fork_case {
+	struct native_mem *nm;
+	uint8_t *p;
+};
+
+static void forked_child(void *arg)
+{
+	struct fork_case *c = arg;
+	uint64_t got;
+
+	hole(c->p, 1);
+	/* The child's own mappings, not the parent's (where page 1 is still there). */
+	if (map(c->nm, 1, c->p, 4 * PG, false, &got) || got != PG || !map(c->nm, 1, c->p + PG, 8, false, &got))
+		_exit(3);
+	native_mem_destroy(c->nm);
+	_exit(0);
+}
+
+/* A forked child checks against its own address space (PROCMAP_QUERY's file names one process). */
+static void test_forked_child_checks_its_own_mappings(void **state)
+{
+	for (unsigned pi = 0; pi < NR_PROBES; pi++) {
+		struct fork_case c = { .nm = nm_new(SVA_NATIVE_FAULTS_NONE, 0, probes[pi]), .p = region(4) };
+		uint64_t got;
+		char *err = NULL;
+		int ws;
+
+		(void)state;
+		assert_int_equal(map(c.nm, 1, c.p, 4 * PG, false, &got), 0);
+		assert_int_equal(got, 4 * PG);
+		ws = tu_run_child(forked_child, &c, &err);
+		free(err);
+		assert_true(WIFEXITED(ws));
+		assert_int_equal(WEXITSTATUS(ws), 0);
+		/* ... and the parent still sees its own. */
+		assert_int_equal(map(c.nm, 1, c.p, 4 * PG, false, &got), 0);
+		assert_int_equal(got, 4 * PG);
+		region_free(c.p, 4);
+		native_mem_destroy(c.nm);
+	}
+}
+
 /* --faults touch: a page not in memory is a device fault; a page request brings it in. */
 static void test_touch_faults_on_pages_not_resident(void **state)
 {
 	(void)state;
-	for (unsigned pi = 0; pi < 2; pi++) {
+	for (unsigned pi = 0; pi < NR_PROBES; pi++) {
 		struct native_mem *nm = nm_new(SVA_NATIVE_FAULTS_TOUCH, 0, probes[pi]);
 		struct sva_dsa_dma_req req = data_req(1);
 		uint8_t *p = region(16);
@@ -653,6 +698,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_stops_at_the_first_bad_page),
 		cmocka_unit_test(test_file_mapping_past_its_end_is_a_bus_fault),
+		cmocka_unit_test(test_forked_child_checks_its_own_mappings),
 		cmocka_unit_test(test_touch_faults_on_pages_not_resident),
 		cmocka_unit_test(test_seed_injects_reproducible_faults),
 		cmocka_unit_test(test_ops_on_real_memory_match_the_reference),
