@@ -80,6 +80,19 @@ struct seen_table {
 	struct seen_slot *slot;
 };
 
+/*
+ * The last private anonymous mapping PROCMAP_QUERY found for an engine's
+ * descriptor: its other operands and its record are usually in the same
+ * one (the kernel merges neighbouring anonymous mappings).  Kept for one
+ * descriptor only, which executes at once: trusting it is no wider a
+ * window than the one between any check and its copy (see the top).
+ */
+struct vma_seen {
+	uint64_t desc;
+	uint64_t start, end;	/* empty when start == end */
+	bool writable;
+};
+
 struct native_mem {
 	enum sva_native_faults faults;
 	enum native_mem_probe probe;
@@ -94,6 +107,7 @@ struct native_mem {
 	volatile uint8_t *forked;
 	uint64_t rng;		/* splitmix64 state */
 	struct seen_table seen[MAX_ENGINES];
+	struct vma_seen vma[MAX_ENGINES];
 	struct native_mem_stats st;
 	uint8_t vec[RUN_PAGES];	/* mincore's answer */
 	char *maps;		/* /proc/self/maps, read whole */
@@ -270,16 +284,17 @@ static uint64_t procfs_prefix(struct native_mem *nm, uint64_t start, uint64_t n,
 
 /* ---- the fast one: the mapping, by PROCMAP_QUERY ---- */
 
-static int maps_fd(struct native_mem *nm)
+/* In a forked child, forget what the parent saw of its mappings and open our own maps file. */
+static void after_fork(struct native_mem *nm)
 {
-	if (!*nm->forked) {
-		/* A child: its copy of the descriptor still shows the parent's mappings. */
-		*nm->forked = 1;
-		if (nm->maps_fd >= 0)
-			close(nm->maps_fd);
-		nm->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	}
-	return nm->maps_fd;
+	if (*nm->forked)
+		return;
+	*nm->forked = 1;
+	memset(nm->vma, 0, sizeof(nm->vma));
+	/* The child's copy of the descriptor still shows the parent's mappings. */
+	if (nm->maps_fd >= 0)
+		close(nm->maps_fd);
+	nm->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 }
 
 /*
@@ -290,19 +305,23 @@ static int maps_fd(struct native_mem *nm)
  * the caller checks that page by page.  An anonymous mapping that permits
  * an access never faults it (the kernel brings the page in).
  */
-static int64_t vma_prefix(struct native_mem *nm, uint64_t start, uint64_t n, bool write)
+static int64_t vma_prefix(struct native_mem *nm, struct vma_seen *vs, uint64_t start, uint64_t n, bool write)
 {
 	uint64_t need = PROCMAP_QUERY_VMA_READABLE | (write ? PROCMAP_QUERY_VMA_WRITABLE : 0);
 	uint64_t at = start, end = start + (n << PAGE_SHIFT);
 
+	after_fork(nm);
 	while (at < end) {
 		struct procmap_query q = { .size = sizeof(q), .query_addr = at };
-		int fd = maps_fd(nm);
 
-		if (fd < 0)
+		if (vs && at >= vs->start && at < vs->end && (!write || vs->writable)) {
+			at = vs->end;
+			continue;
+		}
+		if (nm->maps_fd < 0)
 			break;
 		nm->st.probes++;
-		if (ioctl(fd, PROCMAP_QUERY, &q)) {
+		if (ioctl(nm->maps_fd, PROCMAP_QUERY, &q)) {
 			/*
 			 * ENOENT: nothing mapped at @at, which the page check
 			 * reports exactly.  Anything else: the descriptor is
@@ -315,6 +334,11 @@ static int64_t vma_prefix(struct native_mem *nm, uint64_t start, uint64_t n, boo
 		}
 		if ((q.vma_flags & need) != need || q.inode || q.dev_major || q.dev_minor || q.vma_start > at)
 			break;
+		if (vs) {
+			vs->start = q.vma_start;
+			vs->end = q.vma_end;
+			vs->writable = q.vma_flags & PROCMAP_QUERY_VMA_WRITABLE;
+		}
 		at = q.vma_end;
 	}
 	if (at > end)
@@ -322,9 +346,19 @@ static int64_t vma_prefix(struct native_mem *nm, uint64_t start, uint64_t n, boo
 	return at > start ? (int64_t)((at - start) >> PAGE_SHIFT) : -1;
 }
 
+/* What @req's engine saw of the mappings during this descriptor. */
+static struct vma_seen *vma_seen_of(struct native_mem *nm, const struct sva_dsa_dma_req *req)
+{
+	struct vma_seen *vs = &nm->vma[req->engine % MAX_ENGINES];
+
+	if (vs->desc != req->desc)
+		*vs = (struct vma_seen){ .desc = req->desc };
+	return vs;
+}
+
 /* Pages of [start, +n) the device may access, from the first; *kind for the one after. */
-static uint64_t checked_prefix(struct native_mem *nm, uint64_t start, uint64_t n, bool write,
-			       enum native_mem_fault *kind)
+static uint64_t checked_prefix(struct native_mem *nm, struct vma_seen *vs, uint64_t start, uint64_t n,
+			       bool write, enum native_mem_fault *kind)
 {
 	uint64_t ok;
 	int64_t v;
@@ -332,7 +366,7 @@ static uint64_t checked_prefix(struct native_mem *nm, uint64_t start, uint64_t n
 
 	if (nm->probe == NATIVE_MEM_PROBE_PROCFS)
 		return procfs_prefix(nm, start, n, write, kind);
-	if (nm->probe == NATIVE_MEM_PROBE_VMA && (v = vma_prefix(nm, start, n, write)) > 0)
+	if (nm->probe == NATIVE_MEM_PROBE_VMA && (v = vma_prefix(nm, vs, start, n, write)) > 0)
 		return (uint64_t)v;
 	ok = populate_prefix(nm, start, n, write, &e);
 	if (ok < n)
@@ -482,7 +516,7 @@ static int mem_map(void *ctx, const struct sva_dsa_dma_req *req, uint64_t va, ui
 		ok = resident_prefix(nm, start, n, &kind);
 	if (ok) {
 		enum native_mem_fault k2;
-		uint64_t c = checked_prefix(nm, start, ok, write, &k2);
+		uint64_t c = checked_prefix(nm, vma_seen_of(nm, req), start, ok, write, &k2);
 
 		if (c < ok) {
 			ok = c;
@@ -605,8 +639,9 @@ struct native_mem *native_mem_create(enum sva_native_faults faults, uint64_t see
 	*nm->forked = 1;
 	if (!madvise((void *)nm->forked, PAGE, MADV_WIPEONFORK))
 		nm->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (nm->populate_ok && vma_prefix(nm, (uint64_t)nm->forked, 1, true) == 1)
+	if (nm->populate_ok && vma_prefix(nm, NULL, (uint64_t)nm->forked, 1, true) == 1)
 		nm->probe = NATIVE_MEM_PROBE_VMA;
+	memset(&nm->st, 0, sizeof(nm->st));	/* what finding out cost is nobody's */
 	return nm;
 }
 
@@ -651,7 +686,7 @@ int native_mem_set_probe(struct native_mem *nm, enum native_mem_probe probe)
 		return -EINVAL;
 	if (probe != NATIVE_MEM_PROBE_PROCFS && !nm->populate_ok)
 		return -EOPNOTSUPP;
-	if (probe == NATIVE_MEM_PROBE_VMA && vma_prefix(nm, (uint64_t)nm->forked, 1, true) != 1)
+	if (probe == NATIVE_MEM_PROBE_VMA && vma_prefix(nm, NULL, (uint64_t)nm->forked, 1, true) != 1)
 		return -EOPNOTSUPP;
 	nm->probe = probe;
 	return 0;

@@ -162,6 +162,28 @@ static void test_file_mapping_past_its_end_is_a_bus_fault(void **state)
 	}
 }
 
+/* What a descriptor learnt about the mappings does not outlive it. */
+static void test_a_new_descriptor_checks_again(void **state)
+{
+	(void)state;
+	for (unsigned pi = 0; pi < NR_PROBES; pi++) {
+		struct native_mem *nm = nm_new(SVA_NATIVE_FAULTS_NONE, 0, probes[pi]);
+		uint8_t *p = region(8);
+		uint64_t got;
+
+		assert_int_equal(map(nm, 1, p, 8 * PG, true, &got), 0);
+		assert_int_equal(got, 8 * PG);
+		hole(p, 3);
+		protect(p, 1, PROT_READ);
+		assert_int_equal(map(nm, 2, p, 8 * PG, false, &got), 0);
+		assert_int_equal(got, 3 * PG);
+		assert_int_equal(map(nm, 2, p, 8 * PG, true, &got), 0);
+		assert_int_equal(got, PG);
+		region_free(p, 8);
+		native_mem_destroy(nm);
+	}
+}
+
 struct fork_case {
 	struct native_mem *nm;
 	uint8_t *p;
@@ -698,6 +720,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_stops_at_the_first_bad_page),
 		cmocka_unit_test(test_file_mapping_past_its_end_is_a_bus_fault),
+		cmocka_unit_test(test_a_new_descriptor_checks_again),
 		cmocka_unit_test(test_forked_child_checks_its_own_mappings),
 		cmocka_unit_test(test_touch_faults_on_pages_not_resident),
 		cmocka_unit_test(test_seed_injects_reproducible_faults),
