@@ -425,6 +425,7 @@ static bool exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 	struct sva_dsa *dsa = eng->dsa;
 	struct dsa_xlat_ctx x = {
 		.dsa = dsa, .eng = eng, .pasid = d->pasid, .priv = d->priv, .known_at = known_at,
+		.desc = ++dsa->descs_started,
 		.bof = wq->bof && (d->flags & IDXD_OP_FLAG_BOF),
 		.no_atc = wq->ats_disable,
 	};
