@@ -490,6 +490,9 @@ int sysfs_tree_create(const char *root, const struct idxd_config *cfg, char *err
 	if (!rc)
 		rc = path_of(path, sizeof(path), "%s%s", root, LOCK_FILE) ?:
 		     sync_file(path, "", 0, 0644);
+	if (!rc)
+		rc = path_of(path, sizeof(path), "%s" SYSFS_TREE_MODULE_CTL, root) ?:
+		     sync_file(path, "", 0, 0200);
 	idxd_sysfs_free(s);
 	return rc ? fail(err, errlen, rc, "%s: cannot create the tree: %s", root, strerror(-rc)) : 0;
 }

@@ -263,10 +263,12 @@ struct idxd_sysfs *idxd_sysfs_create(const struct idxd_config *cfg, char *err, s
 	s->loaded = true;
 	s->nr_devs = cfg->nr_devices;
 	for (unsigned int i = 0; i < s->nr_devs; i++) {
+		s->devs[i].id = sorted[i].id;
+		idxd_sysfs_dev_reset(&s->devs[i], &s->caps);
+	}
+	for (unsigned int i = 0; i < s->nr_devs; i++) {
 		struct idxd_sysfs_dev *d = &s->devs[i];
 
-		d->id = sorted[i].id;
-		idxd_sysfs_dev_reset(d, &s->caps);
 		apply_cfg_device(d, &sorted[i]);
 		/* Configured at boot: the device is enabled, then the WQs the file enables. */
 		d->enabled = true;
