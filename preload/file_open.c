@@ -52,6 +52,7 @@ DEFINE_REAL(munmap)
 DEFINE_REAL(fopen)
 DEFINE_REAL(freopen)
 DEFINE_REAL(fclose)
+DEFINE_REAL(fflush)
 
 /* ---- stores ---- */
 
@@ -337,13 +338,31 @@ NATIVE_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	return (ssize_t)len;
 }
 
+/*
+ * What reached store descriptor @fd behind the layer's back (stdio's
+ * buffer, dprintf: glibc writes those with its internal write) is one
+ * store now; the memfd is emptied for the next.
+ */
+static int store_pending(int fd, const struct sysfs_tree_target *t)
+{
+	char pending[IDXD_SYSFS_STORE_MAX + 1];
+	ssize_t n;
+	int rc = 0;
+
+	file_busy_set(true);
+	n = pread(fd, pending, sizeof(pending), 0);
+	if (n > 0 && (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET) < 0))
+		n = -1;
+	file_busy_set(false);
+	if (n > 0)
+		rc = store_apply(t, pending, (size_t)n);
+	return rc;
+}
+
 int file_fd_release(int fd)
 {
 	enum file_fd_kind k = file_fd(fd);
 	struct sysfs_tree_target t;
-	char pending[IDXD_SYSFS_STORE_MAX + 1];
-	ssize_t n;
-	int rc = 0;
 
 	file_fd_set(fd, FILE_FD_NONE);
 	if (k == FILE_FD_WQ && native_wq_close) {
@@ -354,13 +373,7 @@ int file_fd_release(int fd)
 	}
 	if (k != FILE_FD_STORE || !store_get(fd, &t, true))
 		return 0;
-	/* What reached the memfd behind the layer's back (stdio) is stored now. */
-	file_busy_set(true);
-	n = pread(fd, pending, sizeof(pending), 0);
-	file_busy_set(false);
-	if (n > 0)
-		rc = store_apply(&t, pending, (size_t)n);
-	return rc;
+	return store_pending(fd, &t);
 }
 
 NATIVE_EXPORT int close(int fd)
@@ -609,6 +622,27 @@ NATIVE_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 	return tree_freopen(path, mode, stream);
 }
 
+/*
+ * A stream on a store: its flush is the write(2) sysfs would fail, so a
+ * refused store is the flush's error, and the stream's (ferror), as a
+ * shell's echo checks it.
+ */
+NATIVE_EXPORT int fflush(FILE *f)
+{
+	int r = REAL(fflush)(f);
+	struct sysfs_tree_target t;
+	int fd, rc;
+
+	if (!f || file_busy() || file_fd(fd = fileno(f)) != FILE_FD_STORE || !store_get(fd, &t, false))
+		return r;
+	rc = store_pending(fd, &t);
+	if (!rc)
+		return r;
+	f->_flags |= _IO_ERR_SEEN;
+	errno = -rc;
+	return EOF;
+}
+
 NATIVE_EXPORT int fclose(FILE *f)
 {
 	int fd = f ? fileno(f) : -1;
@@ -617,7 +651,7 @@ NATIVE_EXPORT int fclose(FILE *f)
 	if (!file_fd(fd) || file_busy())
 		return REAL(fclose)(f);
 	/* The buffer reaches the memfd first; then it is one store. */
-	fflush(f);
+	REAL(fflush)(f);
 	rc = file_fd_release(fd);
 	r = REAL(fclose)(f);
 	if (rc) {
