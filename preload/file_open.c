@@ -231,49 +231,22 @@ static mode_t open_mode(int flags, va_list ap)
 	return flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(ap, int) : 0;
 }
 
-NATIVE_EXPORT int open(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
+/* open, open64, openat, openat64: the mode is there only with O_CREAT or O_TMPFILE. */
+#define OPEN_VARIADIC(fn, params, dirfd) \
+	NATIVE_EXPORT int fn params \
+	{ \
+		va_list ap; \
+		mode_t mode; \
+		va_start(ap, flags); \
+		mode = open_mode(flags, ap); \
+		va_end(ap); \
+		return file_open(dirfd, path, flags, mode); \
+	}
 
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	return file_open(AT_FDCWD, path, flags, mode);
-}
-
-NATIVE_EXPORT int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	return file_open(AT_FDCWD, path, flags, mode);
-}
-
-NATIVE_EXPORT int openat(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	return file_open(dirfd, path, flags, mode);
-}
-
-NATIVE_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	return file_open(dirfd, path, flags, mode);
-}
+OPEN_VARIADIC(open, (const char *path, int flags, ...), AT_FDCWD)
+OPEN_VARIADIC(open64, (const char *path, int flags, ...), AT_FDCWD)
+OPEN_VARIADIC(openat, (int dirfd, const char *path, int flags, ...), dirfd)
+OPEN_VARIADIC(openat64, (int dirfd, const char *path, int flags, ...), dirfd)
 
 /* The fortified entry points (_FORTIFY_SOURCE), which take no mode. */
 NATIVE_EXPORT int __open_2(const char *path, int flags);

@@ -126,31 +126,6 @@ static int sync_link(const char *path, const char *target)
 	return rc;
 }
 
-static int rm_rf(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	int rc = 0;
-
-	if (lstat(path, &st))
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path) ? -errno : 0;
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	for (struct dirent *e; (e = readdir(d));) {
-		char sub[PATH_MAX];
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (!path_of(sub, sizeof(sub), "%s/%s", path, e->d_name))
-			rc = rm_rf(sub) ?: rc;
-	}
-	closedir(d);
-	return rmdir(path) ? -errno : rc;
-}
-
 /* Remove every entry of directory @path, keep the directory. */
 static int empty_dir(const char *path)
 {
@@ -161,14 +136,25 @@ static int empty_dir(const char *path)
 		return errno == ENOENT ? 0 : -errno;
 	for (struct dirent *e; (e = readdir(d));) {
 		char sub[PATH_MAX];
+		struct stat st;
 
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    path_of(sub, sizeof(sub), "%s/%s", path, e->d_name) || lstat(sub, &st))
 			continue;
-		if (!path_of(sub, sizeof(sub), "%s/%s", path, e->d_name))
-			rc = rm_rf(sub) ?: rc;
+		if (S_ISDIR(st.st_mode))
+			rc = empty_dir(sub) ?: (rmdir(sub) ? -errno : 0) ?: rc;
+		else if (unlink(sub))
+			rc = -errno;
 	}
 	closedir(d);
 	return rc;
+}
+
+static int rm_rf(const char *path)
+{
+	int rc = empty_dir(path);
+
+	return rc ?: rmdir(path) && errno != ENOENT ? -errno : 0;
 }
 
 /* ---- rendering ---- */

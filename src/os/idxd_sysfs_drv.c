@@ -219,9 +219,9 @@ static int model_accepts(const struct idxd_sysfs *s, const struct idxd_sysfs_dev
 
 /* ---- bind and unbind ---- */
 
-/* The name written to bind/unbind, without its newline; -ENODEV when it names nothing. */
-static int written_obj(const struct idxd_sysfs *s, const char *buf, size_t len,
-		       struct idxd_sysfs_obj *obj)
+/* The object written to bind/unbind (newline allowed) and its device; -ENODEV when none. */
+static int written_obj(struct idxd_sysfs *s, const char *buf, size_t len,
+		       struct idxd_sysfs_obj *obj, struct idxd_sysfs_dev **d)
 {
 	char name[64];
 
@@ -231,7 +231,10 @@ static int written_obj(const struct idxd_sysfs *s, const char *buf, size_t len,
 		return -ENODEV;
 	memcpy(name, buf, len);
 	name[len] = 0;
-	return idxd_sysfs_lookup(s, name, obj) ? -ENODEV : 0;
+	if (idxd_sysfs_lookup(s, name, obj))
+		return -ENODEV;
+	*d = &s->devs[obj->dev];
+	return 0;
 }
 
 static int enable_device(struct idxd_sysfs *s, struct idxd_sysfs_dev *d)
@@ -313,11 +316,10 @@ int idxd_sysfs_bind(struct idxd_sysfs *s, enum idxd_sysfs_drv drv, const char *b
 {
 	struct idxd_sysfs_obj obj;
 	struct idxd_sysfs_dev *d;
-	int rc = written_obj(s, buf, len, &obj);
+	int rc = written_obj(s, buf, len, &obj, &d);
 
 	if (rc)
 		return rc;
-	d = &s->devs[obj.dev];
 	if (obj.kind == IDXD_SYSFS_DEVICE && (drv == IDXD_DRV_IDXD || drv == IDXD_DRV_DSA))
 		return enable_device(s, d);
 	if (obj.kind == IDXD_SYSFS_WQ && drv != IDXD_DRV_IDXD) {
@@ -335,11 +337,10 @@ int idxd_sysfs_unbind(struct idxd_sysfs *s, enum idxd_sysfs_drv drv, const char 
 {
 	struct idxd_sysfs_obj obj;
 	struct idxd_sysfs_dev *d;
-	int rc = written_obj(s, buf, len, &obj);
+	int rc = written_obj(s, buf, len, &obj, &d);
 
 	if (rc)
 		return rc;
-	d = &s->devs[obj.dev];
 	if (idxd_sysfs_bound(s, &obj) == IDXD_DRV_NONE ||
 	    (drv != IDXD_DRV_DSA && idxd_sysfs_bound(s, &obj) != drv))
 		return -ENODEV;
