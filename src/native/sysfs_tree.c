@@ -448,10 +448,15 @@ int sysfs_tree_create(const char *root, const struct idxd_config *cfg, char *err
 
 	if (root[0] != '/')
 		return fail(err, errlen, -EINVAL, "%s: the tree's root must be an absolute path", root);
-	if (strchr(root, '\'') || strlen(root) > PATH_MAX / 2)
+	/* The file layer compares paths with the root as given: one spelling only. */
+	if (strchr(root, '\'') || strlen(root) > PATH_MAX / 2 || root[strlen(root) - 1] == '/' ||
+	    strstr(root, "//") || strstr(root, "/./") || strstr(root, "/../"))
 		return fail(err, errlen, -EINVAL, "%s: unusable as the tree's root", root);
 	if (mkdir(root, 0755) && errno != EEXIST)
 		return fail(err, errlen, -errno, "%s: %s", root, strerror(errno));
+	/* realpath() results are compared with the root: it must be its own canonical name. */
+	if (!realpath(root, path) || strcmp(path, root))
+		return fail(err, errlen, -EINVAL, "%s: not a canonical path (a symlink on the way?)", root);
 	d = opendir(root);
 	if (!d)
 		return fail(err, errlen, -errno, "%s: %s", root, strerror(errno));

@@ -313,6 +313,8 @@ static void test_create_refuses(void **state)
 	assert_int_equal(sysfs_tree_create(root, cfg, err, sizeof(err)), -EEXIST);
 	assert_non_null(strstr(err, "not empty"));
 	assert_int_equal(sysfs_tree_create("relative/root", cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(sysfs_tree_create("/tmp/sva-tree-x/", cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(sysfs_tree_create("/tmp//sva-tree-x", cfg, err, sizeof(err)), -EINVAL);
 	snprintf(path, sizeof(path), "%s/../it's", root);
 	assert_int_equal(sysfs_tree_create(path, cfg, err, sizeof(err)), -EINVAL);
 	cfg->devices[0].wqs[0].size = 200;
