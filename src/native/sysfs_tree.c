@@ -553,7 +553,7 @@ int sysfs_tree_target(const char *root, const char *resolved, struct sysfs_tree_
 		const char *leaf = strrchr(rel, '/');
 
 		drv = rel + 21;
-		if (leaf - drv >= (ptrdiff_t)sizeof(t->obj))
+		if (leaf <= drv || leaf - drv >= (ptrdiff_t)sizeof(t->obj))
 			return -ENOENT;
 		memcpy(t->obj, drv, (size_t)(leaf - drv));
 		t->drv = idxd_sysfs_drv_lookup(t->obj);

@@ -183,6 +183,14 @@ static void test_targets(void **state)
 	assert_int_equal(sysfs_tree_target(root, path, &t), 0);
 	assert_int_equal(t.op, SYSFS_TREE_UNBIND);
 	assert_int_equal(t.drv, IDXD_DRV_USER);
+	snprintf(path, sizeof(path), "%s/sys/bus/dsa/drivers/bind", root);
+	assert_int_equal(sysfs_tree_target(root, path, &t), -ENOENT);
+	snprintf(path, sizeof(path), "%s/sys/bus/dsa/drivers/user/x/bind", root);
+	assert_int_equal(sysfs_tree_target(root, path, &t), -ENOENT);
+	snprintf(path, sizeof(path), "%s" SYSFS_TREE_DEVICES "/", root);
+	assert_int_equal(sysfs_tree_target(root, path, &t), -ENOENT);
+	snprintf(path, sizeof(path), "%s" SYSFS_TREE_DEVICES "/dsa0/", root);
+	assert_int_equal(sysfs_tree_target(root, path, &t), -ENOENT);
 	snprintf(path, sizeof(path), "%s/sys/bus/dsa/drivers/nope/bind", root);
 	assert_int_equal(sysfs_tree_target(root, path, &t), -ENOENT);
 	snprintf(path, sizeof(path), "%s/sys/bus/dsa/drivers/idxd/uevent", root);
@@ -318,7 +326,7 @@ static void test_create_refuses(void **state)
 	snprintf(path, sizeof(path), "%s/../it's", root);
 	assert_int_equal(sysfs_tree_create(path, cfg, err, sizeof(err)), -EINVAL);
 	cfg->devices[0].wqs[0].size = 200;
-	snprintf(path, sizeof(path), "%s/../other", root);
+	snprintf(path, sizeof(path), "%s/other", base);
 	assert_int_equal(sysfs_tree_create(path, cfg, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "128 entries"));
 	idxd_config_free(cfg);
