@@ -9,6 +9,7 @@ pkgs=(
 	libjson-c-dev libisal-dev libcmocka-dev linux-libc-dev
 	libclang-rt-14-dev
 	python3		# tests/cli/*.sh read JSON with it
+	accel-config accel-config-test	# native mode's tests run the real tools (docs/native.md)
 )
 
 missing=()
