@@ -316,23 +316,7 @@ void report_json(FILE *f, const struct scenario *s, struct sva_system *sys,
 		JU(x, "page_responses_invalid", ds.prs_invalid);
 		JU(x, "partial_completions", ds.page_faults_partial);
 		JU(x, "software_errors", ds.swerrs);
-		{
-			struct json_object *ops = json_object_new_object();
-
-			for (unsigned op = 0; op < 0x21; op++) {
-				struct json_object *oo;
-
-				if (!ds.op_count[op])
-					continue;
-				oo = json_object_new_object();
-				JU(oo, "executed", ds.op_count[op]);
-				JU(oo, "succeeded", ds.op_ok[op]);
-				JU(oo, "partial", ds.op_partial[op]);
-				JU(oo, "bytes", ds.op_bytes[op]);
-				json_object_object_add(ops, sva_dsa_op_name(op), oo);
-			}
-			json_object_object_add(x, "operations", ops);
-		}
+		json_object_object_add(x, "operations", sva_dsa_ops_json(&ds));
 		json_object_array_add(a, x);
 	}
 	json_object_object_add(o, "devices", a);

@@ -15,6 +15,7 @@ static const struct sva_cmd commands[] = {
 	{ "config", "validate or show an accel-config JSON configuration", sva_cmd_config },
 	{ "torture", "seeded random scenarios with faults, under the invariant checker", sva_cmd_torture },
 	{ "bench", "the DSA paper's experiments on the model, in virtual time", sva_cmd_bench },
+	{ "native", "run an unmodified DSA program (dsa_test, accel-config) on the model", sva_cmd_native },
 };
 
 static void usage(FILE *f)

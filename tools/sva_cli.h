@@ -24,6 +24,7 @@ int sva_cmd_run(int argc, char **argv);
 int sva_cmd_torture(int argc, char **argv);
 int sva_cmd_config(int argc, char **argv);
 int sva_cmd_bench(int argc, char **argv);
+int sva_cmd_native(int argc, char **argv);
 
 /*
  * A number on the command line: decimal or 0x hex digits and nothing else

@@ -150,6 +150,9 @@ void sva_dsa_inject_halt(struct sva_dsa *dsa);
 /* Fault injection: lose every @drop_every-th interrupt, duplicate every @spurious_every-th (0: never). */
 void sva_dsa_inject_irq_faults(struct sva_dsa *dsa, unsigned drop_every, unsigned spurious_every);
 
+struct json_object;
+/* { "memmove": { "executed", "succeeded", "partial", "bytes" }, ... } for the opcodes seen. */
+struct json_object *sva_dsa_ops_json(const struct sva_dsa_stats *st);
 /* What a completion status code (the R/W bit ignored) means, in a few words. */
 const char *sva_dsa_status_name(unsigned code);
 /*

@@ -49,7 +49,14 @@ struct sva_native_config {
 
 /* NULL on failure with a one-line reason in @err. */
 struct sva_native *sva_native_create(const struct sva_native_config *cfg, char *err, size_t errlen);
-/* Ends the shadow process (its files close, its PASID is freed) and the model. */
+/*
+ * The program is leaving: the shadow process exits (its files close, its
+ * PASID is freed) and the model runs until the device is idle, so the
+ * report that follows is final.  Idempotent; no other call may follow
+ * but sva_native_report_json() and sva_native_destroy().
+ */
+void sva_native_finish(struct sva_native *n);
+/* Finishes if needed, then frees the model. */
 void sva_native_destroy(struct sva_native *n);
 
 /*
