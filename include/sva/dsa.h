@@ -141,12 +141,88 @@ struct sva_dsa_stats {
 	 * successful ones
 	 */
 	uint64_t op_count[0x21], op_ok[0x21], op_partial[0x21], op_bytes[0x21];
+	/* completion status codes (bits 6:0, the R/W bit aside) of every executed descriptor */
+	uint64_t status[0x80];
 };
 
 /* Fault injection: a fatal internal error halts the device (a reset recovers it). */
 void sva_dsa_inject_halt(struct sva_dsa *dsa);
 /* Fault injection: lose every @drop_every-th interrupt, duplicate every @spurious_every-th (0: never). */
 void sva_dsa_inject_irq_faults(struct sva_dsa *dsa, unsigned drop_every, unsigned spurious_every);
+
+/* What a completion status code (the R/W bit ignored) means, in a few words. */
+const char *sva_dsa_status_name(unsigned code);
+/*
+ * Where the device's memory accesses go (docs/dsa.md §6.1).  By default
+ * every access - operands, batch lists, completion records - is translated
+ * by the ATC, ATS and the IOMMU into simulated physical memory, and a
+ * block-on-fault page request goes through PRI to the kernel's iopf
+ * handler.  A back end set with sva_dsa_set_dma() takes all of that
+ * instead: the device asks it for host memory directly.  Everything else -
+ * WQs, engines, the operations, batch, drain, block-on-fault retries,
+ * statuses, completion records, SWERR, timing of the data path - is the
+ * same code either way.  Native mode (docs/native.md) uses one that
+ * reaches the real program's address space (src/native/native_mem.c).
+ */
+enum sva_dsa_access {
+	SVA_DSA_ACCESS_DATA = 0,	/* an operation's operand (source, destination, seed) */
+	SVA_DSA_ACCESS_LIST,		/* a batch's descriptor list (read) */
+	SVA_DSA_ACCESS_RECORD,		/* a completion record (write) */
+};
+
+/* Who asks: one engine working on one descriptor. */
+struct sva_dsa_dma_req {
+	unsigned engine;		/* 0 .. nr_engines - 1 */
+	/*
+	 * Which descriptor: a device-wide count of descriptors engines have
+	 * started (a batch member counts as one, and its batch's list reads
+	 * and record carry the batch's number).  Engines interleave only at
+	 * block-on-fault waits, so per-descriptor state is kept per engine
+	 * and starts afresh when the number changes.
+	 */
+	uint64_t desc;
+	uint32_t pasid;			/* the descriptor's (ENQCMD's IA32_PASID, or WQCFG's) */
+	bool priv;
+	enum sva_dsa_access access;
+};
+
+struct sva_dsa_dma_ops {
+	/*
+	 * Make up to @len (> 0) bytes at @va, an address in the address
+	 * space of @req->pasid, accessible for read (@write false) or write.
+	 * Returns 0 with *ptr a host pointer and *got the number of bytes
+	 * (1..len) it may touch there: any run contiguous at the host, across
+	 * pages.  The pointer must stay valid until the operation returns (an
+	 * operation holds a source and a destination run at once), and the
+	 * back end must never let the access fault the host.  Otherwise the
+	 * access stops at @va with a positive enum dsa_mem_result
+	 * (src/hw/dsa/dsa_ops.h): DSA_MEM_FAULT, the page is not there for
+	 * this access (not present, not permitted: the device reports a page
+	 * fault, or with block on fault calls page_request); DSA_MEM_FAULT_IR
+	 * (the page response was already Invalid); DSA_MEM_XLAT_ERR (the
+	 * translation itself failed), or a negative errno (a bus error:
+	 * HW_ERR1 for an operand, a lost record).  Must not block.
+	 */
+	int (*map)(void *ctx, const struct sva_dsa_dma_req *req, uint64_t va, uint64_t len, bool write,
+		   void **ptr, uint64_t *got);
+	/*
+	 * Block on fault: make the page at @va present for @write, as the
+	 * kernel's iopf handler would.  Returns the page response, an enum
+	 * sva_prg_resp (sva/iommu.h): SVA_PRG_SUCCESS (the device retries),
+	 * SVA_PRG_INVALID (no such page, or not with that access: status
+	 * PAGE_FAULT_IR), SVA_PRG_FAILURE or a negative errno (status
+	 * TRANSLATION_FAIL).  Must not block: the engine waits pri_rtt +
+	 * iopf_handling of virtual time around it (docs/dsa.md §6.1).
+	 */
+	int (*page_request)(void *ctx, const struct sva_dsa_dma_req *req, uint64_t va, bool write);
+};
+
+/*
+ * @ops (with @ctx passed to it), or NULL for the ATC/ATS/IOMMU path.  Set
+ * it before the device runs its first descriptor and leave it: accesses
+ * already made went the other way.  @ops must outlive the device.
+ */
+void sva_dsa_set_dma(struct sva_dsa *dsa, const struct sva_dsa_dma_ops *ops, void *ctx);
 
 /* "memmove", "batch", ... for an opcode; "unknown" otherwise. */
 const char *sva_dsa_op_name(unsigned opcode);

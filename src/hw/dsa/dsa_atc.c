@@ -193,22 +193,16 @@ static int translate(struct dsa_xlat_ctx *x, uint64_t va, bool write, unsigned o
 	return 0;
 }
 
-int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, unsigned opnd, void **ptr, uint64_t *got)
+/* A run through the ATC (or the IOMMU directly) into simulated memory. */
+static int atc_map(struct dsa_xlat_ctx *x, uint64_t va, uint64_t len, bool write, unsigned opnd, void **ptr,
+		   uint64_t *got)
 {
-	struct dsa_xlat_ctx *x = ctx;
 	uint64_t pa, left;
 	int r;
 
-	assert(opnd < DSA_NR_OPERANDS);
 	r = translate(x, va, write, opnd, &pa, &left);
-	if (r) {
-		if (r == DSA_MEM_FAULT && !x->faulted) {
-			x->faulted = true;
-			x->fault_va = va;
-			x->fault_write = write;
-		}
+	if (r)
 		return r;
-	}
 	if (left > len)
 		left = len;
 	sva_machine_observe_dma(sva_machine_dma_observer(x->dsa->m), x->dsa->pci.rid, x->pasid,
@@ -241,14 +235,77 @@ int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, unsigned opnd,
 	return 0;
 }
 
+/* ---- a back end instead of the ATC (sva_dsa_set_dma) ------------------------------------ */
+
+void sva_dsa_set_dma(struct sva_dsa *dsa, const struct sva_dsa_dma_ops *ops, void *ctx)
+{
+	assert(!ops || (ops->map && ops->page_request));
+	dsa->dma = ops;
+	dsa->dma_ctx = ops ? ctx : NULL;
+}
+
+static struct sva_dsa_dma_req dma_req(const struct dsa_xlat_ctx *x, enum sva_dsa_access access)
+{
+	return (struct sva_dsa_dma_req){ .engine = x->eng->id, .desc = x->desc, .pasid = x->pasid,
+					 .priv = x->priv, .access = access };
+}
+
+/*
+ * A run from the back end: host memory, nothing to translate, so no ATC
+ * and no translation time.  A source's stream still waits dev_read_lat for
+ * its first bytes (run_op), so the operand's stream is started at no cost.
+ * The DMA observer and the monitor of stores watch simulated memory only:
+ * these bytes are not in it.
+ */
+static int backend_map(struct dsa_xlat_ctx *x, uint64_t va, uint64_t len, bool write, unsigned opnd,
+		       enum sva_dsa_access access, void **ptr, uint64_t *got)
+{
+	struct sva_dsa *dsa = x->dsa;
+	struct sva_dsa_dma_req req = dma_req(x, access);
+	int r;
+
+	*ptr = NULL;
+	*got = 0;
+	r = dsa->dma->map(dsa->dma_ctx, &req, va, len, write, ptr, got);
+	if (r)
+		return r;
+	if (!*ptr || *got < 1 || *got > len)
+		return -EIO;	/* a broken reply: a hardware error, never a wild access */
+	if (access == SVA_DSA_ACCESS_DATA)
+		xlat_account(x, sva_machine_timing(dsa->m), va, opnd, write, 0);
+	return 0;
+}
+
+static int mem_map(struct dsa_xlat_ctx *x, uint64_t va, uint64_t len, bool write, unsigned opnd,
+		   enum sva_dsa_access access, void **ptr, uint64_t *got)
+{
+	int r;
+
+	assert(opnd < DSA_NR_OPERANDS);
+	r = x->dsa->dma ? backend_map(x, va, len, write, opnd, access, ptr, got) :
+			  atc_map(x, va, len, write, opnd, ptr, got);
+	if (r == DSA_MEM_FAULT && !x->faulted) {
+		x->faulted = true;
+		x->fault_va = va;
+		x->fault_write = write;
+		x->fault_access = access;
+	}
+	return r;
+}
+
+int dsa_mem_map(void *ctx, uint64_t va, uint64_t len, bool write, unsigned opnd, void **ptr, uint64_t *got)
+{
+	return mem_map(ctx, va, len, write, opnd, SVA_DSA_ACCESS_DATA, ptr, got);
+}
+
 /* Byte-wise helpers for the device's own small accesses (completion records, batch lists). */
-static int dma(struct dsa_xlat_ctx *x, uint64_t va, void *buf, size_t n, bool write)
+static int dma(struct dsa_xlat_ctx *x, uint64_t va, void *buf, size_t n, bool write, enum sva_dsa_access access)
 {
 	while (n) {
 		void *p;
 		uint64_t got;
 		/* Records and batch lists: not a streamed operand, the operand does not matter. */
-		int r = dsa_mem_map(x, va, n, write, DSA_OPND_ADDR1, &p, &got);
+		int r = mem_map(x, va, n, write, DSA_OPND_ADDR1, access, &p, &got);
 
 		if (r)
 			return r;
@@ -265,17 +322,18 @@ static int dma(struct dsa_xlat_ctx *x, uint64_t va, void *buf, size_t n, bool wr
 
 int dsa_dma_write(struct dsa_xlat_ctx *x, uint64_t va, const void *buf, size_t n)
 {
-	return dma(x, va, (void *)buf, n, true);
+	return dma(x, va, (void *)buf, n, true, SVA_DSA_ACCESS_RECORD);
 }
 
 int dsa_dma_read(struct dsa_xlat_ctx *x, uint64_t va, void *buf, size_t n)
 {
-	return dma(x, va, buf, n, false);
+	return dma(x, va, buf, n, false, SVA_DSA_ACCESS_LIST);
 }
 
 /* ---- PRI ------------------------------------------------------------------------- */
 
-int dsa_page_request(struct dsa_xlat_ctx *x, uint64_t va, bool write)
+/* A page request over PRI to the IOMMU, answered by the kernel's iopf handler. */
+static int pri_request(struct dsa_xlat_ctx *x, uint64_t va, bool write)
 {
 	struct sva_dsa *dsa = x->dsa;
 	struct dsa_pri_wait *w = &dsa->pri[x->eng->id];
@@ -283,8 +341,6 @@ int dsa_page_request(struct dsa_xlat_ctx *x, uint64_t va, bool write)
 	sva_time_t deadline;
 	int r;
 
-	dsa->st.page_requests++;
-	sva_counter_inc(dsa->c_prs);
 	*w = (struct dsa_pri_wait){ .waiting = true, .pasid = x->pasid,
 				    .prgi = (uint16_t)(dsa->next_prgi++ & 0x1ff) };
 	sva_sleep(dsa->sim, t->pri_rtt / 2);	/* the request crosses the link */
@@ -303,14 +359,45 @@ int dsa_page_request(struct dsa_xlat_ctx *x, uint64_t va, bool write)
 		}
 	w->waiting = false;
 	sva_sleep(dsa->sim, t->pri_rtt / 2);	/* the response comes back */
+	return (int)w->code;
+}
+
+/*
+ * The back end resolves the fault itself.  It takes what the same request
+ * costs in the model, without the IOMMU: the wire both ways (pri_rtt) and
+ * the kernel's work for one request (iopf_handling), here engine time.
+ */
+static int backend_page_request(struct dsa_xlat_ctx *x, uint64_t va, bool write)
+{
+	struct sva_dsa *dsa = x->dsa;
+	const struct sva_timing *t = sva_machine_timing(dsa->m);
+	struct sva_dsa_dma_req req = dma_req(x, x->fault_access);
+	int r;
+
+	sva_sleep(dsa->sim, t->pri_rtt / 2 + t->iopf_handling);	/* over the link, then handled */
+	r = dsa->dma->page_request(dsa->dma_ctx, &req, va, write);
+	sva_sleep(dsa->sim, t->pri_rtt / 2);	/* the response comes back */
+	return r;
+}
+
+int dsa_page_request(struct dsa_xlat_ctx *x, uint64_t va, bool write)
+{
+	struct sva_dsa *dsa = x->dsa;
+	int r;
+
+	dsa->st.page_requests++;
+	sva_counter_inc(dsa->c_prs);
+	r = dsa->dma ? backend_page_request(x, va, write) : pri_request(x, va, write);
+	if (r < 0)
+		return r;
 	/* What the engine translates from here on was not asked for before: nothing hides it. */
 	x->known_at = sva_now(dsa->sim);
-	switch (w->code) {
+	switch (r) {
 	case SVA_PRG_SUCCESS: dsa->st.prs_success++; break;
 	case SVA_PRG_INVALID: dsa->st.prs_invalid++; break;
 	default: dsa->st.prs_failure++; break;
 	}
-	return w->code;
+	return r;
 }
 
 static void dsa_page_response(struct sva_pcidev *dev, uint32_t pasid, uint16_t prgi,

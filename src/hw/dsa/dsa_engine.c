@@ -37,6 +37,42 @@ static uint64_t bof_budget(const struct dsa_hw_desc *d)
 
 static const struct dsa_mem_ops mem_ops = { .map = dsa_mem_map };
 
+const char *sva_dsa_status_name(unsigned code)
+{
+	switch (code & DSA_COMP_STATUS_MASK) {
+	case DSA_COMP_NONE: return "none";
+	case DSA_COMP_SUCCESS: return "success";
+	case DSA_COMP_SUCCESS_PRED: return "success, predicate false";
+	case DSA_COMP_PAGE_FAULT_NOBOF: return "page fault (partial completion)";
+	case DSA_COMP_PAGE_FAULT_IR: return "page fault, invalid page response";
+	case DSA_COMP_BATCH_FAIL: return "batch: a descriptor failed";
+	case DSA_COMP_BATCH_PAGE_FAULT: return "batch: page fault reading the list";
+	case DSA_COMP_DR_OFFSET_NOINC: return "delta record offsets not increasing";
+	case DSA_COMP_DR_OFFSET_ERANGE: return "delta record offset out of range";
+	case DSA_COMP_DIF_ERR: return "DIF error";
+	case DSA_COMP_BAD_OPCODE: return "unsupported opcode";
+	case DSA_COMP_INVALID_FLAGS: return "invalid flags";
+	case DSA_COMP_NOZERO_RESERVE: return "reserved field not zero";
+	case DSA_COMP_XFER_ERANGE: return "transfer size out of range";
+	case DSA_COMP_DESC_CNT_ERANGE: return "descriptor count out of range";
+	case DSA_COMP_DR_ERANGE: return "delta record size out of range";
+	case DSA_COMP_OVERLAP_BUFFERS: return "overlapping buffers";
+	case DSA_COMP_DCAST_ERR: return "dualcast addresses differ in bits 11:0";
+	case DSA_COMP_DESCLIST_ALIGN: return "descriptor list not aligned";
+	case DSA_COMP_INT_HANDLE_INVAL: return "invalid interrupt handle";
+	case DSA_COMP_CRA_XLAT: return "completion record address translation failed";
+	case DSA_COMP_CRA_ALIGN: return "completion record not aligned";
+	case DSA_COMP_ADDR_ALIGN: return "address not aligned";
+	case DSA_COMP_PRIV_BAD: return "privileged descriptor not allowed";
+	case DSA_COMP_TRAFFIC_CLASS_CONF: return "traffic class configuration";
+	case DSA_COMP_PFAULT_RDBA: return "page fault reading the read buffer";
+	case DSA_COMP_HW_ERR1: return "hardware error";
+	case DSA_COMP_HW_ERR_DRB: return "hardware error (read buffer)";
+	case DSA_COMP_TRANSLATION_FAIL: return "address translation failed";
+	default: return "unknown status";
+	}
+}
+
 const char *sva_dsa_op_name(unsigned op)
 {
 	switch (op) {
@@ -255,6 +291,7 @@ static bool complete(struct sva_dsa *dsa, struct dsa_wq *wq, struct dsa_xlat_ctx
 	bool ok = code == DSA_COMP_SUCCESS || code == DSA_COMP_SUCCESS_PRED;
 	bool written = false;
 
+	dsa->st.status[code]++;
 	/* A partial completion is software's to finish, not a failure (run_op counts it). */
 	if (!ok && code != DSA_COMP_PAGE_FAULT_NOBOF)
 		dsa->st.failed++;
@@ -388,6 +425,7 @@ static bool exec_one(struct dsa_engine *eng, struct dsa_wq *wq, const struct dsa
 	struct sva_dsa *dsa = eng->dsa;
 	struct dsa_xlat_ctx x = {
 		.dsa = dsa, .eng = eng, .pasid = d->pasid, .priv = d->priv, .known_at = known_at,
+		.desc = ++dsa->descs_started,
 		.bof = wq->bof && (d->flags & IDXD_OP_FLAG_BOF),
 		.no_atc = wq->ats_disable,
 	};

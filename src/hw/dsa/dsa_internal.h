@@ -128,6 +128,10 @@ struct sva_dsa {
 	struct dsa_pri_wait pri[DSA_MAX_ENGINES];
 	uint16_t next_prgi;
 	struct sva_waitq pri_wq;
+	/* Memory access through a back end instead of the ATC (sva_dsa_set_dma), or NULL. */
+	const struct sva_dsa_dma_ops *dma;
+	void *dma_ctx;
+	uint64_t descs_started;		/* numbers descriptors for the back end (sva_dsa_dma_req.desc) */
 
 	struct sva_dsa_stats st;
 	unsigned irq_drop_every, irq_spurious_every;	/* fault injection */
@@ -167,10 +171,12 @@ struct dsa_xlat_ctx {
 	bool priv;
 	bool bof;
 	bool no_atc;		/* the WQ has ATS disabled */
+	uint64_t desc;		/* sva_dsa_dma_req.desc of this descriptor */
 	/* first fault seen by map(), for block-on-fault */
 	bool faulted;
 	uint64_t fault_va;
 	bool fault_write;
+	enum sva_dsa_access fault_access;
 	sva_time_t cost;		/* translation time to charge afterwards */
 	/*
 	 * While an operation streams data (run_op), translations are

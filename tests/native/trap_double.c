@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Test double of the runtime's two trap hooks (preload.h), linked with
+ * root.c and trap*.c into libsva-native-trap-test.so, the trap layer
+ * without the file layer and the model.  The program under test tells it
+ * where its "portals" are (pages it mapped PROT_NONE itself) and reads
+ * back every descriptor the handler submitted.  The answer is chosen by
+ * the descriptor's last byte: 'R' not accepted (ZF=1), 'P' refused with
+ * -EPERM (the handler raises #GP), anything else accepted.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "preload.h"
+#include "trap_double.h"
+
+#define MAX_PORTALS	8
+
+static struct {
+	pthread_mutex_t lock;
+	uint64_t base[MAX_PORTALS], len[MAX_PORTALS];
+	int nportals;
+	struct trap_double_rec *recs;
+	size_t n, cap;
+} dbl = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+void trap_double_add_portal(void *base, size_t len)
+{
+	pthread_mutex_lock(&dbl.lock);
+	if (dbl.nportals < MAX_PORTALS) {
+		dbl.base[dbl.nportals] = (uint64_t)(uintptr_t)base;
+		dbl.len[dbl.nportals++] = len;
+	}
+	pthread_mutex_unlock(&dbl.lock);
+}
+
+size_t trap_double_count(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&dbl.lock);
+	n = dbl.n;
+	pthread_mutex_unlock(&dbl.lock);
+	return n;
+}
+
+int trap_double_get(size_t i, struct trap_double_rec *out)
+{
+	int ok;
+
+	pthread_mutex_lock(&dbl.lock);
+	ok = i < dbl.n;
+	if (ok)
+		*out = dbl.recs[i];
+	pthread_mutex_unlock(&dbl.lock);
+	return ok;
+}
+
+bool native_portal_lookup(uint64_t addr)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&dbl.lock);
+	for (int i = 0; i < dbl.nportals; i++)
+		hit |= addr >= dbl.base[i] && addr - dbl.base[i] < dbl.len[i];
+	pthread_mutex_unlock(&dbl.lock);
+	return hit;
+}
+
+int native_submit(uint64_t portal, const void *desc, enum native_submit_kind kind)
+{
+	/* As deep as the model may go in inline mode: more than a small sigaltstack holds. */
+	volatile char depth[TRAP_DOUBLE_STACK_USE];
+	const uint8_t *d = desc;
+	int ret = d[63] == 'R' ? 1 : d[63] == 'P' ? -EPERM : 0;
+
+	memset((char *)depth, 0x5a, sizeof(depth));
+	if (depth[sizeof(depth) - 1] != 0x5a)
+		abort();
+	pthread_mutex_lock(&dbl.lock);
+	if (dbl.n == dbl.cap) {
+		dbl.cap = dbl.cap ? 2 * dbl.cap : 64;
+		dbl.recs = realloc(dbl.recs, dbl.cap * sizeof(*dbl.recs));
+		if (!dbl.recs)
+			abort();
+	}
+	dbl.recs[dbl.n].portal = portal;
+	memcpy(dbl.recs[dbl.n].desc, desc, 64);
+	dbl.recs[dbl.n].kind = (int)kind;
+	dbl.recs[dbl.n].sp = (uintptr_t)&depth[0];
+	dbl.n++;
+	pthread_mutex_unlock(&dbl.lock);
+	return ret;
+}

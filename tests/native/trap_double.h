@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* The test double's own interface (trap_double.c), found by the test program with dlsym. */
+#ifndef SVA_TESTS_TRAP_DOUBLE_H
+#define SVA_TESTS_TRAP_DOUBLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRAP_DOUBLE_STACK_USE	(96 * 1024)
+
+struct trap_double_rec {
+	uint64_t portal;
+	uint8_t desc[64];
+	int kind;		/* enum native_submit_kind */
+	uintptr_t sp;		/* a stack address inside native_submit */
+};
+
+__attribute__((visibility("default"))) void trap_double_add_portal(void *base, size_t len);
+__attribute__((visibility("default"))) size_t trap_double_count(void);
+__attribute__((visibility("default"))) int trap_double_get(size_t i, struct trap_double_rec *out);
+
+#endif
