@@ -265,8 +265,8 @@ int file_open(int dirfd, const char *path, int flags, mode_t mode)
 	struct sysfs_tree_target t;
 	char buf[PATH_MAX];
 	unsigned int dev, q;
+	const char *m, *base;
 	bool in_tree;
-	const char *m;
 	int fd, rc;
 
 	if (file_busy())
@@ -292,7 +292,9 @@ int file_open(int dirfd, const char *path, int flags, mode_t mode)
 			file_fd_set(fd, FILE_FD_NONE);
 		return fd;
 	}
-	if (!wq_node(fd, &dev, &q)) {
+	/* Only a file named wqD.Q can be a WQ node: the others cost no readlink. */
+	base = strrchr(m, '/');
+	if (strncmp(base ? base + 1 : m, "wq", 2) || !wq_node(fd, &dev, &q)) {
 		file_fd_set(fd, FILE_FD_TREE);
 		return fd;
 	}
