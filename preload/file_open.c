@@ -13,6 +13,7 @@
  * An open of /dev/dsa/wqD.Q opens the tree's stand-in file and hands the
  * descriptor to the runtime.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -113,12 +114,21 @@ static int store_apply(const struct sysfs_tree_target *t, const void *buf, size_
 	return rc;
 }
 
+/*
+ * The memfd's name says what it stores to, so that a program exec'd with
+ * it (a shell's `cat x > /sys/...`: the shell opens, the program writes)
+ * knows it too: "sva-sysfs:OP:DRV:OBJ:ATTR".
+ */
+#define STORE_MEMFD "sva-sysfs:"
+
 static int open_store(const struct sysfs_tree_target *t, int flags)
 {
+	char name[160];
 	int fd, rc;
 
+	snprintf(name, sizeof(name), STORE_MEMFD "%d:%d:%s:%s", (int)t->op, (int)t->drv, t->obj, t->attr);
 	file_busy_set(true);
-	fd = memfd_create("sva-sysfs-store", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+	fd = memfd_create(name, flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
 	file_busy_set(false);
 	if (fd < 0)
 		return -1;
@@ -129,6 +139,83 @@ static int open_store(const struct sysfs_tree_target *t, int flags)
 		return -1;
 	}
 	return fd;
+}
+
+/* A store descriptor inherited through exec: its target from the memfd's name. */
+static void store_adopt(int fd, const char *link)
+{
+	static const char prefix[] = "/memfd:" STORE_MEMFD;
+	struct sysfs_tree_target t;
+	int op, drv, n = 0;
+
+	memset(&t, 0, sizeof(t));
+	if (strncmp(link, prefix, sizeof(prefix) - 1) ||
+	    sscanf(link + sizeof(prefix) - 1, "%d:%d:%31[^:]:%63[^: ]%n", &op, &drv, t.obj, t.attr, &n) < 4 ||
+	    op < SYSFS_TREE_STORE || op > SYSFS_TREE_MODULE || drv < 0 || drv >= IDXD_DRV_COUNT)
+		return;
+	t.op = (enum sysfs_tree_op)op;
+	t.drv = (enum idxd_sysfs_drv)drv;
+	store_add(fd, &t);
+}
+
+__attribute__((constructor)) static void stores_inherit(void)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if (!native_root())
+		return;
+	file_busy_set(true);
+	d = opendir("/proc/self/fd");
+	while (d && (e = readdir(d))) {
+		char path[64], link[256];
+		int fd = atoi(e->d_name);
+		ssize_t n;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d) || fd >= FILE_FD_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		store_adopt(fd, link);
+	}
+	if (d)
+		closedir(d);
+	file_busy_set(false);
+}
+
+static int store_pending(int fd, const struct sysfs_tree_target *t);
+
+/*
+ * A program that ends without closing a store (stdout redirected to an
+ * attribute, flushed by exit() after the destructors): its stdio buffers
+ * are flushed and stored here.  A refusal can only be said on stderr.
+ */
+__attribute__((destructor)) static void stores_flush(void)
+{
+	bool flushed = false;
+
+	for (unsigned int i = 0; i < MAX_STORES; i++) {
+		struct sysfs_tree_target t;
+		int fd = stores[i].fd, rc;
+
+		if (fd < 0 || !store_get(fd, &t, false))
+			continue;
+		if (!flushed) {
+			REAL(fflush)(NULL);
+			flushed = true;
+		}
+		rc = store_pending(fd, &t);
+		if (rc) {
+			char msg[160];
+			int len = snprintf(msg, sizeof(msg), "write error: %s\n", strerror(-rc));
+
+			if (len > 0 && REAL(write)(2, msg, (size_t)len) < 0)
+				break;
+		}
+	}
 }
 
 /* ---- open ---- */
@@ -181,8 +268,8 @@ int file_open(int dirfd, const char *path, int flags, mode_t mode)
 	struct sysfs_tree_target t;
 	char buf[PATH_MAX];
 	unsigned int dev, q;
+	const char *m, *base;
 	bool in_tree;
-	const char *m;
 	int fd, rc;
 
 	if (file_busy())
@@ -208,7 +295,9 @@ int file_open(int dirfd, const char *path, int flags, mode_t mode)
 			file_fd_set(fd, FILE_FD_NONE);
 		return fd;
 	}
-	if (!wq_node(fd, &dev, &q)) {
+	/* Only a file named wqD.Q can be a WQ node: the others cost no readlink. */
+	base = strrchr(m, '/');
+	if (strncmp(base ? base + 1 : m, "wq", 2) || !wq_node(fd, &dev, &q)) {
 		file_fd_set(fd, FILE_FD_TREE);
 		return fd;
 	}

@@ -120,6 +120,25 @@ native bash -c 'echo 3 > /sys/bus/dsa/devices/wq0.2/priority' || fail "echo > pr
 native bash -c 'echo 16 > /sys/bus/dsa/devices/wq0.2/priority' 2>/dev/null && fail "priority 16 accepted"
 native bash -c 'echo x > /sys/bus/dsa/devices/dsa0/state' 2>/dev/null && fail "a read-only attribute took a write"
 
+# 6b. Paths come back as /sys names; stdio and other languages' writes are stores too.
+[[ $(native readlink -f /sys/bus/dsa/devices/wq0.0) == /sys/devices/sva_native/dsa0/wq0.0 ]] ||
+	fail "readlink -f gives $(native readlink -f /sys/bus/dsa/devices/wq0.0)"
+[[ $(native bash -c 'cd /sys/bus/dsa/devices/dsa0/wq0.2 && cat priority && /bin/pwd') == $'3\n/sys/devices/sva_native/dsa0/wq0.2' ]] ||
+	fail "relative paths below a working directory in the tree"
+native /bin/echo 4 > /dev/null
+native bash -c '/bin/echo 4 > /sys/bus/dsa/devices/wq0.2/priority' || fail "/bin/echo > priority"
+native bash -c '/bin/echo 99 > /sys/bus/dsa/devices/wq0.2/priority' 2>/dev/null && fail "/bin/echo 99 accepted"
+err=$(native python3 -c 'open("/sys/bus/dsa/devices/wq0.2/priority", "w", buffering=1).write("77\n")' 2>&1) &&
+	fail "python wrote priority 77"
+grep -q "Invalid argument" <<<"$err" || fail "python's refused write said: $err"
+[[ $(native cat /sys/bus/dsa/devices/wq0.2/priority) == 4 ]] || fail "priority is not 4 after the refusals"
+# The shell opens, an exec'd program writes: the store goes with the descriptor.
+echo 6 > "$work/six"
+native bash -c "cat $work/six > /sys/bus/dsa/devices/wq0.2/priority" || fail "cat > priority"
+native bash -c 'env printf 60 > /sys/bus/dsa/devices/wq0.2/priority' 2>/dev/null && fail "printf 60 accepted"
+[[ $(native cat /sys/bus/dsa/devices/wq0.2/priority) == 6 ]] || fail "cat > priority did not store 6"
+[[ $(native ls /dev/dsa) == "" ]] || fail "/dev/dsa not empty with every WQ disabled"
+
 # 7. The stand-ins: rmmod idxd takes the devices away, modprobe brings them back reset.
 native bash -c 'lsmod | grep -q "^idxd "' || fail "lsmod does not list idxd"
 native rmmod idxd || fail "rmmod idxd"
