@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <sva/dsa.h>
+#include <sva/sim.h>
 #include <sva/timing.h>
 
 #include "native/sysfs_tree.h"
@@ -219,6 +220,16 @@ static int run_program(char **argv, int *status)
 
 /* ---- the report ---------------------------------------------------------------------- */
 
+/* The total must not share objects with the per-process reports it is summed from. */
+static struct json_object *deep_copy(struct json_object *o)
+{
+	struct json_object *c = NULL;
+
+	if (json_object_deep_copy(o, &c, NULL))
+		sva_out_of_memory("the native report");
+	return c;
+}
+
 /* Adds every number of @from into @into, recursively; arrays of objects match by "name"/"id". */
 static void sum_into(struct json_object *into, struct json_object *from);
 
@@ -246,7 +257,7 @@ static void sum_into(struct json_object *into, struct json_object *from)
 		struct json_object *mine = NULL;
 
 		if (!json_object_object_get_ex(into, k, &mine)) {
-			json_object_object_add(into, k, json_object_get(v));
+			json_object_object_add(into, k, deep_copy(v));
 			continue;
 		}
 		if (!strcmp(k, "id") || !strcmp(k, "name"))
@@ -272,7 +283,7 @@ static void sum_into(struct json_object *into, struct json_object *from)
 				if (peer)
 					sum_into(peer, e);
 				else
-					json_object_array_add(mine, json_object_get(e));
+					json_object_array_add(mine, deep_copy(e));
 			}
 		}
 	}
@@ -317,7 +328,7 @@ static struct json_object *total_of(struct json_object *procs)
 			    !strcmp(k, "faults") || !strcmp(k, "seed"))
 				continue;
 			if (!json_object_object_get_ex(t, k, &v))
-				json_object_object_add(t, k, json_object_get(val));
+				json_object_object_add(t, k, deep_copy(val));
 			else if (json_object_is_type(val, json_type_object))
 				sum_into(v, val);
 			else if (json_object_is_type(val, json_type_array)) {
