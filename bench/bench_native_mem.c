@@ -27,6 +27,7 @@
 #include "system_internal.h"
 
 #define AREA	(64ull << 20)	/* walked through, so large copies are not all in cache */
+#define ROUNDS	5
 
 static double now_s(void)
 {
@@ -34,6 +35,11 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double best(double a, double b)
+{
+	return a > b ? a : b;
 }
 
 static uint8_t *area(void)
@@ -181,7 +187,7 @@ static double device_copy(const struct bench *b, struct native_mem *nm, uint8_t 
 int main(int argc, char **argv)
 {
 	bool quick = argc > 1 && !strcmp(argv[1], "--quick");
-	struct bench b = { .src = area(), .dst = area(), .secs = quick ? 0.03 : 0.3 };
+	struct bench b = { .src = area(), .dst = area(), .secs = quick ? 0.01 : 0.1 };
 	struct native_mem *nm = native_mem_create(SVA_NATIVE_FAULTS_NONE, 0);
 	static const enum native_mem_probe probes[] = { NATIVE_MEM_PROBE_VMA, NATIVE_MEM_PROBE_POPULATE,
 							NATIVE_MEM_PROBE_PROCFS };
@@ -201,7 +207,13 @@ int main(int argc, char **argv)
 		printf("\n%s\n%10s %14s %14s %8s %14s\n", probe_names[p], "size", "memcpy GB/s", "native GB/s",
 		       "ratio", "syscalls/desc");
 		for (b.size = 4096; b.size <= (2u << 20); b.size *= 2) {
-			double probes_per, host = host_copy(&b), nat = native_copy(&b, nm, &probes_per);
+			double probes_per = 0, host = 0, nat = 0;
+
+			/* Alternate, best of each: the VM's other tenants move both. */
+			for (unsigned r = 0; r < ROUNDS; r++) {
+				host = best(host, host_copy(&b));
+				nat = best(nat, native_copy(&b, nm, &probes_per));
+			}
 
 			printf("%8llu K %14.2f %14.2f %7.0f%% %14.1f\n", (unsigned long long)b.size >> 10, host / 1e9,
 			       nat / 1e9, 100.0 * nat / host, probes_per);
@@ -215,7 +227,12 @@ int main(int argc, char **argv)
 		printf("\nthe whole device (sva_system, one engine, host records), default probe\n%10s %14s %14s %8s\n",
 		       "size", "memcpy GB/s", "device GB/s", "ratio");
 		for (b.size = 4096; b.size <= (2u << 20); b.size *= 4) {
-			double host = host_copy(&b), dev = device_copy(&b, nm, rec);
+			double host = 0, dev = 0;
+
+			for (unsigned r = 0; r < ROUNDS; r++) {
+				host = best(host, host_copy(&b));
+				dev = best(dev, device_copy(&b, nm, rec));
+			}
 
 			printf("%8llu K %14.2f %14.2f %7.0f%%\n", (unsigned long long)b.size >> 10, host / 1e9, dev / 1e9,
 			       100.0 * dev / host);

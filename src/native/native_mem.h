@@ -6,13 +6,15 @@
  * the program's own virtual addresses, so a run is the host pointer
  * itself: nothing is translated or copied.
  *
- * The device must never fault the host.  Before a run is handed out, its
- * pages are checked without touching them: MADV_POPULATE_READ/WRITE
- * (Linux 5.14), which fault pages in the way an access would but answer
- * with an errno where the access would raise SIGSEGV or SIGBUS; on older
- * kernels a read probe by process_vm_readv plus the permissions in
- * /proc/self/maps.  A page that fails is a device page fault at that
- * page, exactly where the run stops.
+ * The device must never fault the host.  Before a run is handed out it
+ * is checked without touching it (enum native_mem_probe): inside private
+ * anonymous mappings, by the mappings' permissions (PROCMAP_QUERY, Linux
+ * 6.11); elsewhere by MADV_POPULATE_READ/WRITE (Linux 5.14), which faults
+ * pages in the way an access would but answers with an errno where the
+ * access would raise SIGSEGV or SIGBUS; on older kernels by a read probe
+ * (process_vm_readv) plus the permissions in /proc/self/maps.  A page
+ * that fails is a device page fault at that page, exactly where the run
+ * stops.
  *
  * No signal handler, no global state; one instance per process, used by
  * one thread at a time (the device's).
