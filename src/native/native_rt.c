@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,7 @@ static int64_t shadow_submit(struct sva_native *n, struct native_req *r)
 	if (!p)
 		return -EFAULT;
 	model = p->model + (r->addr - p->host);
+	n->last_fault = (struct sva_siginfo){ 0 };
 	rc = sva_store(n->staging, r->desc, sizeof(r->desc));
 	if (rc)
 		return rc;
@@ -91,6 +93,8 @@ static int64_t shadow_submit(struct sva_native *n, struct native_req *r)
 		n->st.accepted++;
 	else if (rc == 1)
 		n->st.retried++;
+	else if (rc < 0 && n->last_fault.signo == SIGSEGV && n->last_fault.code == SI_KERNEL)
+		return -EINVAL;	/* the model's CPU raised #GP (say, ENQCMD bits 31:0 not zero): so must the program's */
 	return rc;
 }
 
