@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The trap layer's fast path (docs/native.md, "Fast path: patching the
+ * submitting instruction").  A signal round trip costs 10-14 us on the
+ * development VM, the model under 1 us per descriptor; so once the signal
+ * path has emulated an ENQCMD or MOVDIR64B at a site, the site is patched:
+ * its first five bytes become `jmp rel32` to a stub of its own, and every
+ * later execution reaches the emulation with an ordinary jump.
+ *
+ * A stub page (mapped within +-2 GiB of the code, so rel32 reaches it)
+ * holds up to TRAP_PATCH_SLOTS stubs; each 128-byte slot is
+ *
+ *   +0   lea -128(%rsp),%rsp          skip the program's red zone
+ *   +5   pushq slot+56(%rip)          the address of this slot's struct patch_site
+ *   +11  jmpq *page+0(%rip)           trap_patch_entry, in the library
+ *   +17  the original instruction     its out-of-line copy (RIP-relative
+ *                                     displacement adjusted)
+ *   +17+len jmp site+len              after the copy
+ *   +56  &slot+64
+ *   +64  struct patch_site            what the stub emulates
+ *
+ * trap_patch_entry (below, in assembly) saves the 16 GPRs, RFLAGS and the
+ * extended state (XSAVE of x87, SSE, AVX and AVX-512 into a 64-byte
+ * aligned area on the program's stack) and calls trap_patch_run() with a
+ * pointer to the saved registers; that decodes the site's original bytes
+ * with those registers, reads the descriptor, calls native_submit() on the
+ * private stack as the signal path does, writes ZF into the saved RFLAGS
+ * and returns where to resume: after the site, or - whenever the
+ * instruction would raise (#GP, #PF, a refused store) or its destination
+ * is no longer a portal - the out-of-line copy.  The copy executes the real
+ * instruction with the program's registers, so it traps (or, for a
+ * MOVDIR64B to memory that is now ordinary, simply runs), and the handler
+ * presents that trap as raised at the site (trap_patch_insn): the signal
+ * path then does exactly what it did before the patch.  Sites are never
+ * unpatched: writing code other threads may be executing is the one thing
+ * this avoids.
+ *
+ * Patching itself writes the code, so it is done only when the process
+ * has one thread (/proc/self/status), the one in the signal handler: no
+ * other thread can be fetching the five bytes while they change.  Writes go
+ * through /proc/self/mem (as a debugger's breakpoints do: no page of the
+ * program ever becomes writable and executable); where the kernel refuses
+ * that, through mprotect(RWX) and back to R-X.  SVA_NATIVE_PATCH=0 turns
+ * the fast path off.
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "preload.h"
+#include "trap.h"
+
+/* Weak, as in trap_handler.c: the glue that defines it may be absent. */
+#pragma weak native_portal_lookup
+
+#define PAGE			4096u
+#define TRAP_PATCH_SLOT		128u
+#define TRAP_PATCH_SLOTS	(PAGE / TRAP_PATCH_SLOT - 1)	/* slot 0: the page's header */
+#define SLOT_COPY		17u
+#define SLOT_PTR		56u
+#define SLOT_SITE		64u
+#define JMP_LEN			5u
+/* How far a stub page may be from a site: rel32 with room for the page itself. */
+#define HIDDEN			__attribute__((visibility("hidden")))
+#define NEAR			((int64_t)1 << 30)
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+
+/* What a stub emulates; lives in its stub slot, read-only once patched. */
+struct patch_site {
+	uint64_t site;		/* the instruction's address */
+	uint64_t copy;		/* its out-of-line copy */
+	uint8_t bytes[15];	/* the original instruction */
+	uint8_t len;
+};
+
+struct stub_page {
+	void *entry;		/* trap_patch_entry: each stub's jmpq *page(%rip) */
+	struct stub_page *next;
+	unsigned used;		/* slots handed out */
+};
+
+/*
+ * What the stub saved, as trap_patch_entry lays it out on the program's
+ * stack; `site` is replaced by the address to resume at.
+ */
+struct trap_patch_frame {
+	uint64_t gpr[X86_NGPR];
+	uint64_t rflags;
+	const struct patch_site *site;
+};
+_Static_assert(offsetof(struct trap_patch_frame, rflags) == 128, "asm layout");
+_Static_assert(offsetof(struct trap_patch_frame, site) == 136, "asm layout");
+_Static_assert(sizeof(struct stub_page) <= SLOT_SITE, "header fits slot 0");
+_Static_assert(SLOT_SITE + sizeof(struct patch_site) <= TRAP_PATCH_SLOT, "site fits its slot");
+
+/*
+ * Process-wide by nature (preload.h).  The stub pages change only while
+ * the process has one thread; the counters are atomic.  The XSAVE
+ * parameters are set by the constructor and read by the assembly.
+ */
+static struct {
+	int enabled;
+	struct stub_page *pages;
+	_Atomic uint64_t traps, sites;
+	_Atomic uint64_t busy;		/* traps since another thread was seen, 0 if none */
+} patch;
+
+HIDDEN uint64_t trap_patch_xsave_size;
+HIDDEN uint64_t trap_patch_xsave_mask;
+HIDDEN int trap_patch_avx;
+HIDDEN const uint32_t trap_patch_mxcsr = 0x1f80;
+
+/* The descriptor's source, read straight; a fault ends it (trap_patch_fixup). */
+static __thread __attribute__((tls_model("initial-exec"))) uint64_t gp_pending;
+
+HIDDEN uint64_t trap_patch_run(struct trap_patch_frame *f);
+HIDDEN int trap_patch_load64(void *dst, uint64_t src);
+HIDDEN void trap_patch_entry(void);
+HIDDEN extern const char trap_patch_load_start[], trap_patch_load_end[], trap_patch_load_fixup[];
+
+/*
+ * The stub's common part.  On entry: [rsp] = the site, 128 bytes of red
+ * zone above it, then the program's stack.  Leaves through `ret $128` to
+ * the address trap_patch_run() returned, with every register, RFLAGS and
+ * the extended state as trap_patch_run() left them in the frame.  Only
+ * MXCSR and the x87 control word are reset for the C code (as the kernel
+ * does for a signal handler), DF is cleared and, with AVX, the upper
+ * halves are zeroed so that SSE code runs without transition penalties.
+ */
+__asm__(".text\n"
+	".globl trap_patch_entry\n"
+	".hidden trap_patch_entry\n"
+	".type trap_patch_entry, @function\n"
+	"trap_patch_entry:\n"
+	"	pushfq\n"
+	"	leaq -128(%rsp), %rsp\n"
+	"	movq %rax, 0(%rsp)\n"
+	"	movq %rcx, 8(%rsp)\n"
+	"	movq %rdx, 16(%rsp)\n"
+	"	movq %rbx, 24(%rsp)\n"
+	"	movq %rbp, 40(%rsp)\n"
+	"	movq %rsi, 48(%rsp)\n"
+	"	movq %rdi, 56(%rsp)\n"
+	"	movq %r8, 64(%rsp)\n"
+	"	movq %r9, 72(%rsp)\n"
+	"	movq %r10, 80(%rsp)\n"
+	"	movq %r11, 88(%rsp)\n"
+	"	movq %r12, 96(%rsp)\n"
+	"	movq %r13, 104(%rsp)\n"
+	"	movq %r14, 112(%rsp)\n"
+	"	movq %r15, 120(%rsp)\n"
+	"	leaq 272(%rsp), %rax\n"		/* the program's RSP: frame + 144 + red zone */
+	"	movq %rax, 32(%rsp)\n"
+	"	cld\n"
+	"	movq %rsp, %rbx\n"
+	"	subq trap_patch_xsave_size(%rip), %rsp\n"
+	"	andq $-64, %rsp\n"
+	"	movq $0, 512(%rsp)\n"		/* the XSAVE header: XRSTOR wants its reserved bytes 0 */
+	"	movq $0, 520(%rsp)\n"
+	"	movq $0, 528(%rsp)\n"
+	"	movq $0, 536(%rsp)\n"
+	"	movq $0, 544(%rsp)\n"
+	"	movq $0, 552(%rsp)\n"
+	"	movq $0, 560(%rsp)\n"
+	"	movq $0, 568(%rsp)\n"
+	"	movl trap_patch_xsave_mask(%rip), %eax\n"
+	"	movl trap_patch_xsave_mask+4(%rip), %edx\n"
+	"	xsave64 (%rsp)\n"
+	"	cmpl $0, trap_patch_avx(%rip)\n"
+	"	je 1f\n"
+	"	vzeroupper\n"
+	"1:	fninit\n"
+	"	ldmxcsr trap_patch_mxcsr(%rip)\n"
+	"	movq %rbx, %rdi\n"
+	"	call trap_patch_run\n"
+	"	movq %rax, 136(%rbx)\n"
+	"	movl trap_patch_xsave_mask(%rip), %eax\n"
+	"	movl trap_patch_xsave_mask+4(%rip), %edx\n"
+	"	xrstor64 (%rsp)\n"
+	"	movq %rbx, %rsp\n"
+	"	movq 0(%rsp), %rax\n"
+	"	movq 8(%rsp), %rcx\n"
+	"	movq 16(%rsp), %rdx\n"
+	"	movq 24(%rsp), %rbx\n"
+	"	movq 40(%rsp), %rbp\n"
+	"	movq 48(%rsp), %rsi\n"
+	"	movq 56(%rsp), %rdi\n"
+	"	movq 64(%rsp), %r8\n"
+	"	movq 72(%rsp), %r9\n"
+	"	movq 80(%rsp), %r10\n"
+	"	movq 88(%rsp), %r11\n"
+	"	movq 96(%rsp), %r12\n"
+	"	movq 104(%rsp), %r13\n"
+	"	movq 112(%rsp), %r14\n"
+	"	movq 120(%rsp), %r15\n"
+	"	leaq 128(%rsp), %rsp\n"
+	"	popfq\n"
+	"	ret $128\n"
+	".size trap_patch_entry, .-trap_patch_entry\n"
+	/*
+	 * 64 bytes from @src (rsi) to @dst (rdi): 1, or 0 when a load
+	 * faulted (the handler moves RIP to the fixup, trap_patch_fixup).
+	 */
+	".globl trap_patch_load64\n"
+	".hidden trap_patch_load64\n"
+	".type trap_patch_load64, @function\n"
+	"trap_patch_load64:\n"
+	".globl trap_patch_load_start\n.hidden trap_patch_load_start\ntrap_patch_load_start:\n"
+	"	movq 0(%rsi), %rax\n	movq %rax, 0(%rdi)\n"
+	"	movq 8(%rsi), %rax\n	movq %rax, 8(%rdi)\n"
+	"	movq 16(%rsi), %rax\n	movq %rax, 16(%rdi)\n"
+	"	movq 24(%rsi), %rax\n	movq %rax, 24(%rdi)\n"
+	"	movq 32(%rsi), %rax\n	movq %rax, 32(%rdi)\n"
+	"	movq 40(%rsi), %rax\n	movq %rax, 40(%rdi)\n"
+	"	movq 48(%rsi), %rax\n	movq %rax, 48(%rdi)\n"
+	"	movq 56(%rsi), %rax\n	movq %rax, 56(%rdi)\n"
+	".globl trap_patch_load_end\n.hidden trap_patch_load_end\ntrap_patch_load_end:\n"
+	"	movl $1, %eax\n"
+	"	ret\n"
+	".globl trap_patch_load_fixup\n.hidden trap_patch_load_fixup\ntrap_patch_load_fixup:\n"
+	"	xorl %eax, %eax\n"
+	"	ret\n"
+	".size trap_patch_load64, .-trap_patch_load64\n");
+
+
+/* ---- set-up ------------------------------------------------------------- */
+
+/* XCR0 bits the C code (and libc's memcpy) may change: x87, SSE, AVX, opmask, ZMM. */
+#define XSAVE_CLOBBERED	0xe7ull
+
+__attribute__((constructor)) static void trap_patch_init(void)
+{
+	const char *env = getenv("SVA_NATIVE_PATCH");
+	unsigned a, b, c, d;
+	uint32_t lo, hi;
+	uint64_t size = 576;	/* legacy area + header */
+
+	if (!native_root() || (env && strcmp(env, "0") == 0))
+		return;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !((c >> 27) & 1))
+		return;		/* no OSXSAVE: keep trapping */
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	trap_patch_xsave_mask = (((uint64_t)hi << 32) | lo) & XSAVE_CLOBBERED;
+	for (unsigned i = 2; i < 8; i++) {
+		if (!((trap_patch_xsave_mask >> i) & 1))
+			continue;
+		__cpuid_count(0xd, i, a, b, c, d);
+		if (b + a > size)
+			size = b + a;
+	}
+	trap_patch_xsave_size = (size + 63) & ~(uint64_t)63;
+	trap_patch_avx = (trap_patch_xsave_mask >> 2) & 1;
+	patch.enabled = 1;
+}
+
+/* ---- raw system calls (the handler may interrupt anything, even malloc) -- */
+
+static int sys_open(const char *path, int flags)
+{
+	return (int)syscall(SYS_openat, (long)AT_FDCWD, path, (long)flags, 0L);
+}
+
+/* The process has exactly one thread: the calling one. */
+static int single_threaded(void)
+{
+	char buf[4096];
+	const char *p;
+	long n;
+	int fd = sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = syscall(SYS_read, (long)fd, buf, (long)sizeof(buf) - 1);
+	syscall(SYS_close, (long)fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strstr(buf, "\nThreads:");
+	return p && strtol(p + 9, NULL, 10) == 1;
+}
+
+/* Write @len bytes of code at @addr: /proc/self/mem, else mprotect(RWX) and back. */
+static int write_code(uint64_t addr, const void *src, size_t len)
+{
+	int fd = sys_open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	uint64_t first = addr & ~(uint64_t)(PAGE - 1);
+	size_t span = (size_t)((addr + len + PAGE - 1) / PAGE * PAGE - first);
+	long n = -1;
+
+	if (fd >= 0) {
+		n = syscall(SYS_pwrite64, (long)fd, src, (long)len, (long)addr);
+		syscall(SYS_close, (long)fd);
+	}
+	if (n == (long)len)
+		return 0;
+	if (mprotect((void *)(uintptr_t)first, span, PROT_READ | PROT_WRITE | PROT_EXEC) < 0)
+		return -1;
+	memcpy((void *)(uintptr_t)addr, src, len);
+	mprotect((void *)(uintptr_t)first, span, PROT_READ | PROT_EXEC);
+	return 0;
+}
+
+/* ---- stub pages ----------------------------------------------------------- */
+
+static int near(uint64_t a, uint64_t b)
+{
+	int64_t d = (int64_t)(a - b);
+
+	return d > -NEAR && d < NEAR;
+}
+
+/* A new stub page near @site: hints 1 MiB apart, alternately below and above. */
+static struct stub_page *map_page(uint64_t site)
+{
+	uint64_t base = site & ~(((uint64_t)1 << 20) - 1);
+
+	for (int i = 1; i < 512; i++) {
+		int64_t step = (int64_t)((i + 1) / 2) << 20;
+		uint64_t hint = i & 1 ? base - (uint64_t)step : base + (uint64_t)step;
+		void *p;
+
+		if (!trap_canonical(hint) || hint < (1u << 20))
+			continue;
+		p = mmap((void *)(uintptr_t)hint, PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p == MAP_FAILED)
+			continue;
+		if ((uint64_t)(uintptr_t)p != hint) {	/* a kernel before 4.17 took it as a hint */
+			munmap(p, PAGE);
+			continue;
+		}
+		return p;
+	}
+	return NULL;
+}
+
+static uint8_t *slot_of(struct stub_page *pg, unsigned i)
+{
+	return (uint8_t *)pg + TRAP_PATCH_SLOT * (i + 1);
+}
+
+static void put32(uint8_t *p, int64_t v)
+{
+	int32_t w = (int32_t)v;
+
+	memcpy(p, &w, 4);
+}
+
+static int fits32(int64_t v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/*
+ * Where the instruction's ModRM is: after the prefixes (none of them is
+ * 0F) and the three opcode bytes 0F 38 F8.
+ */
+static int modrm_at(const uint8_t *b, unsigned len)
+{
+	for (unsigned i = 0; i + 3 < len; i++)
+		if (b[i] == 0x0f)
+			return b[i + 1] == 0x38 && b[i + 2] == 0xf8 ? (int)i + 3 : -1;
+	return -1;
+}
+
+/*
+ * Fill slot @slot of a writable stub page for @s; 0, or -1 when the copy
+ * cannot be placed there (a RIP-relative target out of rel32 reach).
+ */
+static int build_stub(uint8_t *slot, struct stub_page *pg, struct patch_site *s)
+{
+	uint64_t at = (uint64_t)(uintptr_t)slot;
+	uint8_t *copy = slot + SLOT_COPY;
+	int m = modrm_at(s->bytes, s->len);
+
+	if (m < 0)
+		return -1;
+	memset(slot, 0xcc, TRAP_PATCH_SLOT);
+	/* lea -0x80(%rsp),%rsp */
+	memcpy(slot, "\x48\x8d\x64\x24\x80", 5);
+	/* pushq PTR(%rip) */
+	slot[5] = 0xff;
+	slot[6] = 0x35;
+	put32(slot + 7, (int64_t)SLOT_PTR - 11);
+	/* jmpq *page(%rip) */
+	slot[11] = 0xff;
+	slot[12] = 0x25;
+	put32(slot + 13, (int64_t)((uint64_t)(uintptr_t)pg - (at + 17)));
+	memcpy(copy, s->bytes, s->len);
+	if ((s->bytes[m] & 0xc7) == 0x05) {	/* mod 00, r/m 101: disp32 from the next RIP */
+		int32_t disp;
+		int64_t moved;
+
+		memcpy(&disp, s->bytes + m + 1, 4);
+		moved = disp + (int64_t)(s->site - (at + SLOT_COPY));
+		if (!fits32(moved))
+			return -1;
+		put32(copy + m + 1, moved);
+	}
+	/* jmp site+len */
+	copy[s->len] = 0xe9;
+	put32(copy + s->len + 1, (int64_t)(s->site + s->len - (at + SLOT_COPY + s->len + JMP_LEN)));
+	s->copy = at + SLOT_COPY;
+	memcpy(slot + SLOT_SITE, s, sizeof(*s));
+	at += SLOT_SITE;
+	memcpy(slot + SLOT_PTR, &at, sizeof(at));
+	return 0;
+}
+
+/* A free slot near @site, on a writable page; NULL when none can be had. */
+static uint8_t *take_slot(uint64_t site, struct stub_page **out)
+{
+	struct stub_page *pg;
+
+	for (pg = patch.pages; pg; pg = pg->next) {
+		if (pg->used < TRAP_PATCH_SLOTS && near((uint64_t)(uintptr_t)pg, site) &&
+		    mprotect(pg, PAGE, PROT_READ | PROT_WRITE) == 0)
+			break;
+	}
+	if (!pg) {
+		pg = map_page(site);
+		if (!pg)
+			return NULL;
+		pg->entry = (void *)trap_patch_entry;
+		pg->next = patch.pages;
+		patch.pages = pg;
+	}
+	*out = pg;
+	return slot_of(pg, pg->used);
+}
+
+/* The patched site whose stub slot holds @addr, with @addr's offset in the slot. */
+static const struct patch_site *site_of_stub(uint64_t addr, unsigned *off)
+{
+	for (const struct stub_page *pg = patch.pages; pg; pg = pg->next) {
+		uint64_t base = (uint64_t)(uintptr_t)pg;
+
+		if (addr - base < PAGE && addr - base >= TRAP_PATCH_SLOT) {
+			unsigned i = (unsigned)((addr - base) / TRAP_PATCH_SLOT) - 1;
+
+			if (i >= pg->used)
+				return NULL;
+			*off = (unsigned)((addr - base) % TRAP_PATCH_SLOT);
+			return (const struct patch_site *)(slot_of((struct stub_page *)pg, i) + SLOT_SITE);
+		}
+	}
+	return NULL;
+}
+
+static const struct patch_site *site_at(uint64_t site)
+{
+	for (const struct stub_page *pg = patch.pages; pg; pg = pg->next)
+		for (unsigned i = 0; i < pg->used; i++) {
+			const struct patch_site *s = (const void *)(slot_of((struct stub_page *)pg, i) + SLOT_SITE);
+
+			if (s->site == site)
+				return s;
+		}
+	return NULL;
+}
+
+/* ---- the signal path's hooks ----------------------------------------------- */
+
+void trap_patch(uint64_t rip, const uint8_t *bytes, const struct x86_decoded *d)
+{
+	struct patch_site s = { 0 };
+	struct stub_page *pg;
+	uint8_t *slot, jmp[JMP_LEN];
+	uint64_t n;
+
+	atomic_fetch_add_explicit(&patch.traps, 1, memory_order_relaxed);
+	if (!patch.enabled || d->insn == X86_ENQCMDS || d->len < JMP_LEN || site_at(rip))
+		return;
+	/*
+	 * Once other threads were seen, look again only at the 2nd, 4th,
+	 * 8th, ... trap after that: reading /proc costs as much as a trap.
+	 */
+	n = atomic_load(&patch.busy);
+	if (n) {
+		n = atomic_fetch_add(&patch.busy, 1) + 1;
+		if (n & (n - 1))
+			return;
+	}
+	if (!single_threaded()) {
+		if (!n)
+			atomic_store(&patch.busy, 1);
+		return;
+	}
+	atomic_store(&patch.busy, 0);
+	s.site = rip;
+	s.len = (uint8_t)d->len;
+	memcpy(s.bytes, bytes, d->len);
+	slot = take_slot(rip, &pg);
+	if (!slot)
+		return;
+	if (build_stub(slot, pg, &s) < 0 || !near((uint64_t)(uintptr_t)slot, rip)) {
+		mprotect(pg, PAGE, PROT_READ | PROT_EXEC);
+		return;
+	}
+	pg->used++;
+	if (mprotect(pg, PAGE, PROT_READ | PROT_EXEC) < 0) {
+		pg->used--;
+		return;
+	}
+	jmp[0] = 0xe9;
+	put32(jmp + 1, (int64_t)((uint64_t)(uintptr_t)slot - (rip + JMP_LEN)));
+	if (write_code(rip, jmp, JMP_LEN) < 0) {
+		patch.enabled = 0;	/* the code cannot be written: keep trapping */
+		return;
+	}
+	atomic_fetch_add_explicit(&patch.sites, 1, memory_order_relaxed);
+}
+
+int trap_patch_fixup(int sig, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t rip = (uint64_t)g[REG_RIP];
+
+	if ((sig != SIGSEGV && sig != SIGBUS) ||
+	    rip < (uint64_t)(uintptr_t)trap_patch_load_start ||
+	    rip >= (uint64_t)(uintptr_t)trap_patch_load_end)
+		return 0;
+	g[REG_RIP] = (greg_t)(uintptr_t)trap_patch_load_fixup;
+	return 1;
+}
+
+size_t trap_patch_insn(siginfo_t *info, ucontext_t *uc, uint8_t *bytes, int *gp)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	const struct patch_site *s;
+	unsigned off;
+
+	*gp = 0;
+	if (!patch.pages)
+		return 0;
+	s = site_of_stub((uint64_t)g[REG_RIP], &off);
+	if (s && off == SLOT_COPY) {
+		/* The out-of-line copy trapped: as if at the site. */
+		if (info->si_signo == SIGILL && (uint64_t)(uintptr_t)info->si_addr == s->copy)
+			info->si_addr = (void *)(uintptr_t)s->site;
+		g[REG_RIP] = (greg_t)s->site;
+		if (gp_pending == s->site) {
+			gp_pending = 0;
+			*gp = 1;
+		}
+	} else {
+		s = site_at((uint64_t)g[REG_RIP]);
+	}
+	if (!s)
+		return 0;
+	memcpy(bytes, s->bytes, s->len);
+	return s->len;
+}
+
+void trap_patch_stats(uint64_t *traps, uint64_t *sites)
+{
+	*traps = atomic_load_explicit(&patch.traps, memory_order_relaxed);
+	*sites = atomic_load_explicit(&patch.sites, memory_order_relaxed);
+}
+
+/* ---- the stub's emulation ---------------------------------------------------- */
+
+uint64_t trap_patch_run(struct trap_patch_frame *f)
+{
+	const struct patch_site *s = f->site;
+	int saved_errno = errno;
+	struct x86_regs regs;
+	struct x86_decoded d;
+	uint8_t desc[64];
+	uint64_t dest, src, resume = s->copy;
+	int ret;
+
+	gp_pending = 0;
+	memcpy(regs.gpr, f->gpr, sizeof(regs.gpr));
+	regs.rip = s->site;
+	if (x86_decode(s->bytes, s->len, &regs, &d) != X86_DEC_OK)
+		goto out;	/* decoded at patch time: cannot happen */
+	dest = d.reg_value;
+	src = d.ea + trap_seg_base(d.seg);
+	/* Anything but a clean enqueue: the copy runs and the signal path takes it. */
+	if ((dest & 63) || !trap_canonical(src) || !trap_canonical(src + 63) ||
+	    !native_portal_lookup || !native_portal_lookup(dest) ||
+	    !trap_patch_load64(desc, src))
+		goto out;
+	ret = trap_submit(dest, desc, d.insn);
+	if (ret < 0) {
+		/* Refused: the copy's trap raises the #GP without submitting again. */
+		if (ret != -EFAULT)
+			gp_pending = s->site;
+		goto out;
+	}
+	if (d.insn == X86_ENQCMD)
+		f->rflags = (f->rflags & ~(uint64_t)TRAP_FL_STATUS) | (ret ? TRAP_FL_ZF : 0);
+	resume = s->site + s->len;
+out:
+	errno = saved_errno;
+	return resume;
+}
