@@ -59,13 +59,14 @@ void trap_patch(uint64_t rip, const uint8_t *bytes, const struct x86_decoded *d)
 /* A fault of the fast path's own descriptor read: RIP moved to its fixup; 1 when it was. */
 int trap_patch_fixup(int sig, ucontext_t *uc);
 /*
- * When the fault is at the out-of-line copy of a patched site (or at the
- * site), present it as raised at the site (RIP; si_addr of a #UD) and put
- * the site's original bytes in @bytes: their count, else 0.  *@gp is set
- * when the fast path's submission was refused: raise #GP without
- * submitting again.
+ * @n bytes of the faulting instruction were read into @bytes.  When the
+ * fault is at the out-of-line copy of a patched site, present it as raised
+ * at the site (RIP; si_addr of a #UD); at a copy or at a site (being)
+ * patched, put the site's original bytes in @bytes.  Returns their count.
+ * *@gp is set when the fast path's submission was refused: raise #GP
+ * without submitting again.
  */
-size_t trap_patch_insn(siginfo_t *info, ucontext_t *uc, uint8_t *bytes, int *gp);
+size_t trap_patch_insn(siginfo_t *info, ucontext_t *uc, uint8_t *bytes, size_t n, int *gp);
 /* Signal-path emulations so far, and sites patched. */
 void trap_patch_stats(uint64_t *traps, uint64_t *sites);
 

@@ -155,15 +155,14 @@ int trap_emulate(int sig, siginfo_t *info, ucontext_t *uc)
 
 	if (info->si_code <= 0)
 		return 0;	/* sent by kill/sigqueue/tgkill: the program's */
-	/* A patched site's copy trapped: RIP and the bytes become the site's (trap_patch.c). */
-	n = trap_patch_insn(info, uc, bytes, &gp);
+	n = trap_read_insn(bytes, (uint64_t)uc->uc_mcontext.gregs[REG_RIP]);
+	/* At a patched site or its copy: RIP and the bytes become the site's (trap_patch.c). */
+	n = trap_patch_insn(info, uc, bytes, n, &gp);
 	if (gp) {
 		trap_raise_gp(uc);	/* the stub's submission was refused */
 		return 1;
 	}
 	regs_from(uc, &regs);
-	if (!n)
-		n = trap_read_insn(bytes, regs.rip);
 	if (x86_decode(bytes, n, &regs, &d) != X86_DEC_OK)
 		return 0;
 	switch (d.insn) {

@@ -35,17 +35,26 @@
  * unpatched: writing code other threads may be executing is the one thing
  * this avoids.
  *
- * Patching itself writes the code, so it is done only when the process
- * has one thread (/proc/self/status), the one in the signal handler: no
- * other thread can be fetching the five bytes while they change.  Writes go
- * through /proc/self/mem (as a debugger's breakpoints do: no page of the
- * program ever becomes writable and executable); where the kernel refuses
- * that, through mprotect(RWX) and back to R-X.  SVA_NATIVE_PATCH=0 turns
- * the fast path off.
+ * Patching writes code other threads may be executing.  With one thread
+ * (/proc/self/status), the one in the signal handler, the five bytes are
+ * simply written.  With more, the way Linux's text_poke_bp() does it: HLT
+ * (#GP at CPL 3) over the first byte, the rel32, then the jmp opcode, each
+ * step followed by membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE)
+ * so that every thread executes a serializing instruction before it can
+ * fetch the bytes again; a thread that reaches the site meanwhile traps
+ * (on the original instruction or the HLT) and the handler emulates the
+ * original, whose record is published before the first write.  Writes go
+ * through /proc/self/mem (as a debugger's breakpoints do: no page ever
+ * becomes writable and executable, none stops being executable); where
+ * the kernel refuses that, and only with one thread, through mprotect(RWX)
+ * and back to R-X.  Where membarrier lacks SYNC_CORE, or with
+ * SVA_NATIVE_PATCH=single, only a process of one thread is patched;
+ * SVA_NATIVE_PATCH=0 turns the fast path off.
  */
 #include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/membarrier.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -85,12 +94,6 @@ struct patch_site {
 	uint8_t len;
 };
 
-struct stub_page {
-	void *entry;		/* trap_patch_entry: each stub's jmpq *page(%rip) */
-	struct stub_page *next;
-	unsigned used;		/* slots handed out */
-};
-
 /*
  * What the stub saved, as trap_patch_entry lays it out on the program's
  * stack; `site` is replaced by the address to resume at.
@@ -102,17 +105,24 @@ struct trap_patch_frame {
 };
 _Static_assert(offsetof(struct trap_patch_frame, rflags) == 128, "asm layout");
 _Static_assert(offsetof(struct trap_patch_frame, site) == 136, "asm layout");
-_Static_assert(sizeof(struct stub_page) <= SLOT_SITE, "header fits slot 0");
 _Static_assert(SLOT_SITE + sizeof(struct patch_site) <= TRAP_PATCH_SLOT, "site fits its slot");
 
+#define MAX_PAGES		64
+
 /*
- * Process-wide by nature (preload.h).  The stub pages change only while
- * the process has one thread; the counters are atomic.  What the stub
- * saves is set by the constructor and read by the assembly.
+ * Process-wide by nature (preload.h).  Stub pages and slots are added
+ * under `lock` and published with release stores: a slot is complete
+ * before `used` counts it, a page before `npages` does, so the handler
+ * and the stubs of other threads read them without the lock.  What the
+ * stub saves is set by the constructor and read by the assembly.
  */
 static struct {
 	int enabled;
-	struct stub_page *pages;
+	int sync_core;			/* membarrier SYNC_CORE: 1 registered, -1 refused, 0 not asked yet */
+	atomic_flag lock;		/* one patcher at a time (try-lock: a handler never waits) */
+	uint8_t *page[MAX_PAGES];	/* slot 0 of each holds trap_patch_entry's address */
+	_Atomic unsigned used[MAX_PAGES];
+	_Atomic unsigned npages;
 	_Atomic uint64_t traps, sites;
 	_Atomic uint64_t busy;		/* traps since another thread was seen, 0 if none */
 } patch;
@@ -279,6 +289,8 @@ __attribute__((constructor)) static void trap_patch_init(void)
 
 	if (!native_root() || (env && strcmp(env, "0") == 0))
 		return;
+	if (env && strcmp(env, "single") == 0)
+		patch.sync_core = -1;	/* patch only while the process has one thread */
 	if (!__get_cpuid(1, &a, &b, &c, &d))
 		return;
 	if ((c >> 27) & 1)	/* OSXSAVE: XCR0 says what the OS enabled */
@@ -321,8 +333,12 @@ static int single_threaded(void)
 	return p && strtol(p + 9, NULL, 10) == 1;
 }
 
-/* Write @len bytes of code at @addr: /proc/self/mem, else mprotect(RWX) and back. */
-static int write_code(uint64_t addr, const void *src, size_t len)
+/*
+ * Write @len bytes of code at @addr: through /proc/self/mem, else - only
+ * when @alone, as other threads might be executing code in those pages -
+ * with mprotect(RWX) and back to R-X.
+ */
+static int write_code(uint64_t addr, const void *src, size_t len, int alone)
 {
 	int fd = sys_open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	uint64_t first = addr & ~(uint64_t)(PAGE - 1);
@@ -335,7 +351,7 @@ static int write_code(uint64_t addr, const void *src, size_t len)
 	}
 	if (n == (long)len)
 		return 0;
-	if (mprotect((void *)(uintptr_t)first, span, PROT_READ | PROT_WRITE | PROT_EXEC) < 0)
+	if (!alone || mprotect((void *)(uintptr_t)first, span, PROT_READ | PROT_WRITE | PROT_EXEC) < 0)
 		return -1;
 	memcpy((void *)(uintptr_t)addr, src, len);
 	mprotect((void *)(uintptr_t)first, span, PROT_READ | PROT_EXEC);
@@ -352,7 +368,7 @@ static int near(uint64_t a, uint64_t b)
 }
 
 /* A new stub page near @site: hints 1 MiB apart, alternately below and above. */
-static struct stub_page *map_page(uint64_t site)
+static uint8_t *map_page(uint64_t site)
 {
 	uint64_t base = site & ~(((uint64_t)1 << 20) - 1);
 
@@ -376,9 +392,9 @@ static struct stub_page *map_page(uint64_t site)
 	return NULL;
 }
 
-static uint8_t *slot_of(struct stub_page *pg, unsigned i)
+static uint8_t *slot_of(unsigned pg, unsigned i)
 {
-	return (uint8_t *)pg + TRAP_PATCH_SLOT * (i + 1);
+	return patch.page[pg] + TRAP_PATCH_SLOT * (i + 1);
 }
 
 static void put32(uint8_t *p, int64_t v)
@@ -406,12 +422,12 @@ static int modrm_at(const uint8_t *b, unsigned len)
 }
 
 /*
- * Fill slot @slot of a writable stub page for @s; 0, or -1 when the copy
- * cannot be placed there (a RIP-relative target out of rel32 reach).
+ * Build in @slot the stub for @s that will live at @at in the stub page
+ * at @pg; 0, or -1 when the copy cannot be placed there (a RIP-relative
+ * target out of rel32 reach).
  */
-static int build_stub(uint8_t *slot, struct stub_page *pg, struct patch_site *s)
+static int build_stub(uint8_t *slot, uint64_t at, uint64_t pg, struct patch_site *s)
 {
-	uint64_t at = (uint64_t)(uintptr_t)slot;
 	uint8_t *copy = slot + SLOT_COPY;
 	int m = modrm_at(s->bytes, s->len);
 
@@ -427,7 +443,7 @@ static int build_stub(uint8_t *slot, struct stub_page *pg, struct patch_site *s)
 	/* jmpq *page(%rip) */
 	slot[11] = 0xff;
 	slot[12] = 0x25;
-	put32(slot + 13, (int64_t)((uint64_t)(uintptr_t)pg - (at + 17)));
+	put32(slot + 13, (int64_t)(pg - (at + 17)));
 	memcpy(copy, s->bytes, s->len);
 	if ((s->bytes[m] & 0xc7) == 0x05) {	/* mod 00, r/m 101: disp32 from the next RIP */
 		int32_t disp;
@@ -449,73 +465,155 @@ static int build_stub(uint8_t *slot, struct stub_page *pg, struct patch_site *s)
 	return 0;
 }
 
-/* A free slot near @site, on a writable page; NULL when none can be had. */
-static uint8_t *take_slot(uint64_t site, struct stub_page **out)
+/* A page with a free slot near @site (mapped now if need be): its index, or -1. */
+static int page_for(uint64_t site)
 {
-	struct stub_page *pg;
+	unsigned n = atomic_load_explicit(&patch.npages, memory_order_acquire);
+	uint8_t *pg;
+	void *entry = (void *)trap_patch_entry;
 
-	for (pg = patch.pages; pg; pg = pg->next) {
-		if (pg->used < TRAP_PATCH_SLOTS && near((uint64_t)(uintptr_t)pg, site) &&
-		    mprotect(pg, PAGE, PROT_READ | PROT_WRITE) == 0)
-			break;
+	for (unsigned i = 0; i < n; i++)
+		if (atomic_load_explicit(&patch.used[i], memory_order_relaxed) < TRAP_PATCH_SLOTS &&
+		    near((uint64_t)(uintptr_t)patch.page[i], site))
+			return (int)i;
+	if (n == MAX_PAGES || !(pg = map_page(site)))
+		return -1;
+	memcpy(pg, &entry, sizeof(entry));
+	if (mprotect(pg, PAGE, PROT_READ | PROT_EXEC) < 0) {
+		munmap(pg, PAGE);
+		return -1;
 	}
-	if (!pg) {
-		pg = map_page(site);
-		if (!pg)
-			return NULL;
-		pg->entry = (void *)trap_patch_entry;
-		pg->next = patch.pages;
-		patch.pages = pg;
-	}
-	*out = pg;
-	return slot_of(pg, pg->used);
+	patch.page[n] = pg;
+	atomic_store_explicit(&patch.npages, n + 1, memory_order_release);
+	return (int)n;
 }
 
 /* The patched site whose stub slot holds @addr, with @addr's offset in the slot. */
 static const struct patch_site *site_of_stub(uint64_t addr, unsigned *off)
 {
-	for (const struct stub_page *pg = patch.pages; pg; pg = pg->next) {
-		uint64_t base = (uint64_t)(uintptr_t)pg;
+	unsigned n = atomic_load_explicit(&patch.npages, memory_order_acquire);
+
+	for (unsigned pg = 0; pg < n; pg++) {
+		uint64_t base = (uint64_t)(uintptr_t)patch.page[pg];
 
 		if (addr - base < PAGE && addr - base >= TRAP_PATCH_SLOT) {
 			unsigned i = (unsigned)((addr - base) / TRAP_PATCH_SLOT) - 1;
 
-			if (i >= pg->used)
+			if (i >= atomic_load_explicit(&patch.used[pg], memory_order_acquire))
 				return NULL;
 			*off = (unsigned)((addr - base) % TRAP_PATCH_SLOT);
-			return (const struct patch_site *)(slot_of((struct stub_page *)pg, i) + SLOT_SITE);
+			return (const struct patch_site *)(slot_of(pg, i) + SLOT_SITE);
 		}
 	}
 	return NULL;
 }
 
+/* The record of the site at @site (patched, or being patched), or NULL. */
 static const struct patch_site *site_at(uint64_t site)
 {
-	for (const struct stub_page *pg = patch.pages; pg; pg = pg->next)
-		for (unsigned i = 0; i < pg->used; i++) {
-			const struct patch_site *s = (const void *)(slot_of((struct stub_page *)pg, i) + SLOT_SITE);
+	unsigned n = atomic_load_explicit(&patch.npages, memory_order_acquire);
+
+	for (unsigned pg = 0; pg < n; pg++) {
+		unsigned used = atomic_load_explicit(&patch.used[pg], memory_order_acquire);
+
+		for (unsigned i = 0; i < used; i++) {
+			const struct patch_site *s = (const void *)(slot_of(pg, i) + SLOT_SITE);
 
 			if (s->site == site)
 				return s;
 		}
+	}
 	return NULL;
 }
 
 /* ---- the signal path's hooks ----------------------------------------------- */
 
-void trap_patch(uint64_t rip, const uint8_t *bytes, const struct x86_decoded *d)
+/* Every thread of the process executes a serializing instruction before it goes on. */
+static int sync_cores(void)
+{
+	return (int)syscall(SYS_membarrier, (long)MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0L, 0L);
+}
+
+/*
+ * Replace the first five bytes at @rip with `jmp @stub`.  With one thread
+ * (the caller, in its signal handler), one write.  With others running,
+ * the protocol Linux's text_poke_bp() follows, with HLT - a #GP at CPL 3,
+ * which the handler takes as the original instruction (its record is
+ * published before the first write) - as the byte that stops a thread
+ * reaching the site meanwhile, and membarrier's SYNC_CORE for the
+ * serialization each step needs: HLT over the first byte, the rel32, then
+ * the jmp's opcode over the HLT.
+ */
+static int write_jmp(uint64_t rip, uint64_t stub, int alone)
+{
+	uint8_t jmp[JMP_LEN], hlt = 0xf4;
+
+	jmp[0] = 0xe9;
+	put32(jmp + 1, (int64_t)(stub - (rip + JMP_LEN)));
+	if (alone)
+		return write_code(rip, jmp, JMP_LEN, 1);
+	if (write_code(rip, &hlt, 1, 0) < 0 || sync_cores() < 0 ||
+	    write_code(rip + 1, jmp + 1, JMP_LEN - 1, 0) < 0 || sync_cores() < 0 ||
+	    write_code(rip, jmp, 1, 0) < 0 || sync_cores() < 0)
+		return -1;
+	return 0;
+}
+
+static void patch_locked(uint64_t rip, const uint8_t *bytes, const struct x86_decoded *d)
 {
 	struct patch_site s = { 0 };
-	struct stub_page *pg;
-	uint8_t *slot, jmp[JMP_LEN];
+	uint8_t slot[TRAP_PATCH_SLOT];
+	uint64_t at;
+	unsigned i;
+	int pg, alone;
+
+	if (site_at(rip))
+		return;		/* another thread patched it meanwhile */
+	alone = single_threaded();
+	if (!alone && !patch.sync_core)
+		patch.sync_core = syscall(SYS_membarrier,
+					  (long)MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+					  0L, 0L) == 0 ? 1 : -1;
+	if (!alone && patch.sync_core < 0) {
+		if (!atomic_load(&patch.busy))
+			atomic_store(&patch.busy, 1);
+		return;
+	}
+	atomic_store(&patch.busy, 0);
+	pg = page_for(rip);
+	if (pg < 0)
+		return;
+	i = atomic_load_explicit(&patch.used[pg], memory_order_relaxed);
+	at = (uint64_t)(uintptr_t)slot_of((unsigned)pg, i);
+	s.site = rip;
+	s.len = (uint8_t)d->len;
+	memcpy(s.bytes, bytes, d->len);
+	if (!near(at, rip) || build_stub(slot, at, (uint64_t)(uintptr_t)patch.page[pg], &s) < 0)
+		return;
+	/* The stub page may be running other stubs: written like code, never made non-executable. */
+	if (write_code(at, slot, sizeof(slot), alone) < 0) {
+		patch.enabled = 0;
+		return;
+	}
+	atomic_store_explicit(&patch.used[pg], i + 1, memory_order_release);
+	if (write_jmp(rip, at, alone) < 0) {
+		patch.enabled = 0;	/* the code cannot be written: keep trapping */
+		return;
+	}
+	atomic_fetch_add_explicit(&patch.sites, 1, memory_order_relaxed);
+}
+
+void trap_patch(uint64_t rip, const uint8_t *bytes, const struct x86_decoded *d)
+{
 	uint64_t n;
 
 	atomic_fetch_add_explicit(&patch.traps, 1, memory_order_relaxed);
-	if (!patch.enabled || d->insn == X86_ENQCMDS || d->len < JMP_LEN || site_at(rip))
+	if (!patch.enabled || d->insn == X86_ENQCMDS || d->len < JMP_LEN)
 		return;
 	/*
-	 * Once other threads were seen, look again only at the 2nd, 4th,
-	 * 8th, ... trap after that: reading /proc costs as much as a trap.
+	 * Without SYNC_CORE only a process of one thread is patched; once
+	 * other threads were seen, look again only at the 2nd, 4th, 8th ...
+	 * trap after that: reading /proc costs as much as a trap.
 	 */
 	n = atomic_load(&patch.busy);
 	if (n) {
@@ -523,34 +621,10 @@ void trap_patch(uint64_t rip, const uint8_t *bytes, const struct x86_decoded *d)
 		if (n & (n - 1))
 			return;
 	}
-	if (!single_threaded()) {
-		if (!n)
-			atomic_store(&patch.busy, 1);
-		return;
-	}
-	atomic_store(&patch.busy, 0);
-	s.site = rip;
-	s.len = (uint8_t)d->len;
-	memcpy(s.bytes, bytes, d->len);
-	slot = take_slot(rip, &pg);
-	if (!slot)
-		return;
-	if (build_stub(slot, pg, &s) < 0 || !near((uint64_t)(uintptr_t)slot, rip)) {
-		mprotect(pg, PAGE, PROT_READ | PROT_EXEC);
-		return;
-	}
-	pg->used++;
-	if (mprotect(pg, PAGE, PROT_READ | PROT_EXEC) < 0) {
-		pg->used--;
-		return;
-	}
-	jmp[0] = 0xe9;
-	put32(jmp + 1, (int64_t)((uint64_t)(uintptr_t)slot - (rip + JMP_LEN)));
-	if (write_code(rip, jmp, JMP_LEN) < 0) {
-		patch.enabled = 0;	/* the code cannot be written: keep trapping */
-		return;
-	}
-	atomic_fetch_add_explicit(&patch.sites, 1, memory_order_relaxed);
+	if (atomic_flag_test_and_set_explicit(&patch.lock, memory_order_acquire))
+		return;		/* another thread is patching: this site can wait for its next trap */
+	patch_locked(rip, bytes, d);
+	atomic_flag_clear_explicit(&patch.lock, memory_order_release);
 }
 
 int trap_patch_fixup(int sig, ucontext_t *uc)
@@ -566,15 +640,15 @@ int trap_patch_fixup(int sig, ucontext_t *uc)
 	return 1;
 }
 
-size_t trap_patch_insn(siginfo_t *info, ucontext_t *uc, uint8_t *bytes, int *gp)
+size_t trap_patch_insn(siginfo_t *info, ucontext_t *uc, uint8_t *bytes, size_t n, int *gp)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	const struct patch_site *s;
 	unsigned off;
 
 	*gp = 0;
-	if (!patch.pages)
-		return 0;
+	if (!atomic_load_explicit(&patch.npages, memory_order_acquire))
+		return n;
 	s = site_of_stub((uint64_t)g[REG_RIP], &off);
 	if (s && off == SLOT_COPY) {
 		/* The out-of-line copy trapped: as if at the site. */
@@ -586,10 +660,16 @@ size_t trap_patch_insn(siginfo_t *info, ucontext_t *uc, uint8_t *bytes, int *gp)
 			*gp = 1;
 		}
 	} else {
+		/*
+		 * A trap at a site being patched (the original instruction, or
+		 * the HLT over its first byte).  @bytes were read before this
+		 * look-up: if the record is not there yet, they are the
+		 * original ones.
+		 */
 		s = site_at((uint64_t)g[REG_RIP]);
 	}
 	if (!s)
-		return 0;
+		return n;
 	memcpy(bytes, s->bytes, s->len);
 	return s->len;
 }

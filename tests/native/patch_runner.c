@@ -56,6 +56,7 @@ CASE(gp, NULL)
 CASE(portal_gone, NULL)
 CASE(no_patch, "0")
 CASE(threads_present, NULL)
+CASE(threads_single, "single")
 CASE(threads_race, NULL)
 CASE(fork, NULL)
 CASE(bench, NULL)
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_portal_gone),
 		cmocka_unit_test(test_no_patch),
 		cmocka_unit_test(test_threads_present),
+		cmocka_unit_test(test_threads_single),
 		cmocka_unit_test(test_threads_race),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_bench),

@@ -675,11 +675,13 @@ static void *holder(void *arg)
 }
 
 /*
- * A second thread exists at the first trap: no patching while it lives
- * (the code could be under its feet); it is looked for again at the 2nd,
- * 4th, 8th ... trap after that, so once it is gone the site is patched.
+ * A second thread exists at the first trap.  With SVA_NATIVE_PATCH=single
+ * (set by the runner for threads_single) nothing is patched while it
+ * lives; it is looked for again at the 2nd, 4th, 8th ... trap after that,
+ * so once it is gone the site is patched.  By default the site is patched
+ * at once, the other thread notwithstanding.
  */
-static void case_threads_present(void)
+static void threads_present(int single)
 {
 	char *portal = new_portal();
 	pthread_t t;
@@ -691,8 +693,8 @@ static void case_threads_present(void)
 		fill(desc, i, 0);
 		CHECK(enq(portal, desc, 0, NULL) == 0);
 	}
-	CHECK(traps() == 100);
-	CHECK(sites() == 0);
+	CHECK(traps() == (single ? 100 : 1));
+	CHECK(sites() == (single ? 0 : 1));
 	pthread_mutex_unlock(&hold);
 	CHECK(pthread_join(t, NULL) == 0);
 	for (; i < 1000; i++) {
@@ -701,7 +703,17 @@ static void case_threads_present(void)
 		expect_rec(i, portal, K_ENQCMD, desc);
 	}
 	CHECK(sites() == 1);
-	CHECK(traps() <= 256);
+	CHECK(traps() <= (single ? 256 : 1));
+}
+
+static void case_threads_single(void)
+{
+	threads_present(1);
+}
+
+static void case_threads_present(void)
+{
+	threads_present(0);
 }
 
 #define PER_THREAD 3000
@@ -721,38 +733,50 @@ static void *submitter(void *arg)
 	return NULL;
 }
 
-/* Two threads run a patched site at once: every descriptor whole, in each thread's order. */
+/*
+ * Two threads run a site at once from its first execution, so it is
+ * patched while the other thread may be executing it; then twice more on
+ * the patched site.  Every descriptor arrives whole, once, in each
+ * thread's order.
+ */
 static void case_threads_race(void)
 {
-	pthread_t t[2];
-	uint32_t next[2] = { 0, 0 };
 	struct trap_double_rec r;
+	size_t k = 0;
+	uint64_t after_first = 0;
 
 	race_portal = new_portal();
-	fill(desc, 0, 0);
-	CHECK(enq(race_portal + 128, desc, 0, NULL) == 0);	/* patched, single-threaded */
-	CHECK(sites() == 1);
-	for (uintptr_t i = 0; i < 2; i++)
-		CHECK(pthread_create(&t[i], NULL, submitter, (void *)i) == 0);
-	for (int i = 0; i < 2; i++)
-		CHECK(pthread_join(t[i], NULL) == 0);
-	CHECK(dbl.count() == 1 + 2 * PER_THREAD);
-	for (size_t k = 1; k <= 2 * PER_THREAD; k++) {
-		uint8_t want[64];
-		uint32_t id, seq;
+	for (int round = 0; round < 3; round++) {
+		pthread_t t[2];
+		uint32_t next[2] = { 0, 0 };
 
-		CHECK(dbl.get(k, &r));
-		id = r.desc[4];
-		CHECK(id < 2);
-		memcpy(&seq, r.desc, sizeof(seq));
-		CHECK(seq == next[id]);
-		next[id]++;
-		fill(want, seq, 0);
-		want[4] = (uint8_t)id;
-		CHECK(memcmp(want, r.desc, 64) == 0);
-		CHECK(r.portal == (uint64_t)(uintptr_t)(race_portal + 64 * id));
+		for (uintptr_t i = 0; i < 2; i++)
+			CHECK(pthread_create(&t[i], NULL, submitter, (void *)i) == 0);
+		for (int i = 0; i < 2; i++)
+			CHECK(pthread_join(t[i], NULL) == 0);
+		CHECK(dbl.count() == (size_t)(round + 1) * 2 * PER_THREAD);
+		for (; k < (size_t)(round + 1) * 2 * PER_THREAD; k++) {
+			uint8_t want[64];
+			uint32_t id, seq;
+
+			CHECK(dbl.get(k, &r));
+			id = r.desc[4];
+			CHECK(id < 2);
+			memcpy(&seq, r.desc, sizeof(seq));
+			CHECK(seq == next[id]);
+			next[id]++;
+			fill(want, seq, 0);
+			want[4] = (uint8_t)id;
+			CHECK(memcmp(want, r.desc, 64) == 0);
+			CHECK(r.portal == (uint64_t)(uintptr_t)(race_portal + 64 * id));
+		}
+		/* Patched during the first round: the other thread trapped until it was done. */
+		if (round == 0)
+			after_first = traps();
+		CHECK(sites() == 1);
 	}
-	CHECK(traps() == 1);
+	CHECK(sites() == 1);
+	CHECK(traps() == after_first);	/* rounds 2 and 3 ran the patched site only */
 }
 
 /* A child inherits the patched site and its stub. */
@@ -823,6 +847,7 @@ static const struct {
 	{ "portal_gone", case_portal_gone },
 	{ "no_patch", case_no_patch },
 	{ "threads_present", case_threads_present },
+	{ "threads_single", case_threads_single },
 	{ "threads_race", case_threads_race },
 	{ "fork", case_fork },
 	{ "bench", case_bench },
