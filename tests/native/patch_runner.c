@@ -10,38 +10,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmocka.h>
+
+#include "run_prog.h"
 
 static const char *prog, *lib;
 
 static void run(const char *name, const char *patch)
 {
-	pid_t pid = fork();
-	int st;
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct rlimit no_core = { 0, 0 };
-
-		setrlimit(RLIMIT_CORE, &no_core);
-		setenv("LD_PRELOAD", lib, 1);
-		setenv("SVA_NATIVE_ROOT", "/nonexistent-sva-native-root", 1);
-		if (patch)
-			setenv("SVA_NATIVE_PATCH", patch, 1);
-		else
-			unsetenv("SVA_NATIVE_PATCH");
-		execl(prog, prog, name, (char *)NULL);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (!WIFEXITED(st))
-		fail_msg("%s: died of signal %d", name, WTERMSIG(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	run_prog(prog, lib, name, patch, 0);
 }
 
 #define CASE(name, patch) \

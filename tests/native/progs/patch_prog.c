@@ -25,11 +25,9 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "prog.h"
 #include "trap_double.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", \
-					__FILE__, __LINE__, #c); exit(2); } } while (0)
-#define NOINLINE __attribute__((noinline))
 
 enum { K_ENQCMD, K_ENQCMDS, K_MOVDIR64B };	/* enum native_submit_kind */
 
@@ -67,14 +65,6 @@ static uint64_t sites(void)
 	return s;
 }
 
-static char *map(size_t len, int prot, int flags)
-{
-	char *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
-
-	CHECK(p != MAP_FAILED);
-	return p;
-}
-
 static char *new_portal(void)
 {
 	char *p = map(4096, PROT_NONE, 0);
@@ -101,34 +91,6 @@ static void expect_rec(size_t n, const void *portal, int kind, const uint8_t *de
 	CHECK(r.portal == (uint64_t)(uintptr_t)portal);
 	CHECK(r.kind == kind);
 	CHECK(memcmp(r.desc, desc, 64) == 0);
-}
-
-/* ---- the program's handler ----------------------------------------------- */
-
-static sigjmp_buf jb;
-static volatile int got_sig, got_code;
-static void *volatile got_addr;
-static volatile uintptr_t got_rip;
-
-static void catcher(int sig, siginfo_t *si, void *ucv)
-{
-	const ucontext_t *uc = ucv;
-
-	got_sig = sig;
-	got_code = si->si_code;
-	got_addr = si->si_addr;
-	got_rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-	siglongjmp(jb, 1);
-}
-
-static void catch(int sig)
-{
-	struct sigaction sa = { 0 };
-
-	sa.sa_sigaction = catcher;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	CHECK(sigaction(sig, &sa, NULL) == 0);
 }
 
 /* @stmt raises @sig with @code and @addr, at RIP @rip (the site, not the stub). */
@@ -197,30 +159,6 @@ static NOINLINE void mov_rip(void *portal)
 			 : [at] "=m"(at_mov_rip) : "a"(portal) : "rcx", "memory");
 }
 
-/* enqcmd 0x12345(%rbx,%rcx,4),%rsi */
-static NOINLINE int enq_sib(void *portal, const void *src)
-{
-	uint8_t zf;
-	uint64_t rcx = 3, rbx = (uintptr_t)src - 0x12345 - 4 * rcx;
-
-	__asm__ volatile(".byte 0xf2,0x0f,0x38,0xf8,0xb4,0x8b,0x45,0x23,0x01,0x00\n\tsetz %0"
-			 : "=q"(zf) : "S"(portal), "b"(rbx), "c"(rcx) : "memory", "cc");
-	return zf;
-}
-
-/* enqcmd -0x8(%r13,%r14,8),%r15 */
-static NOINLINE int enq_r13(void *portal, const void *src)
-{
-	register uint64_t r14 __asm__("r14") = 5;
-	register uint64_t r13 __asm__("r13") = (uintptr_t)src + 8 - 8 * 5;
-	register void *r15 __asm__("r15") = portal;
-	uint8_t zf;
-
-	__asm__ volatile(".byte 0xf2,0x47,0x0f,0x38,0xf8,0x7c,0xf5,0xf8\n\tsetz %0"
-			 : "=q"(zf) : "r"(r13), "r"(r14), "r"(r15) : "memory", "cc");
-	return zf;
-}
-
 /* enqcmd 0x40(%rsp),%rdi: the source on the stack, above the red zone the stub skips. */
 static NOINLINE int enq_rsp(void *portal, const void *desc)
 {
@@ -234,32 +172,6 @@ static NOINLINE int enq_rsp(void *portal, const void *desc)
 			 ".byte 0xf2,0x0f,0x38,0xf8,0x7c,0x24,0x40\n\t"
 			 "setz %0\n\tadd $0x80, %%rsp"
 			 : "=q"(zf) : "D"(portal), "r"(desc) : "xmm0", "memory", "cc");
-	return zf;
-}
-
-/* enqcmd %fs:(%rdx),%rax */
-static __thread _Alignas(64) uint8_t tls_desc[64];
-
-static NOINLINE int enq_fs(void *portal)
-{
-	unsigned long fs;
-	uint8_t zf;
-
-	CHECK(syscall(SYS_arch_prctl, ARCH_GET_FS, &fs) == 0);
-	__asm__ volatile(".byte 0x64,0xf2,0x0f,0x38,0xf8,0x02\n\tsetz %0"
-			 : "=q"(zf) : "a"(portal), "d"((uintptr_t)tls_desc - fs) : "memory", "cc");
-	return zf;
-}
-
-/* enqcmd (%edx),%eax: the upper halves ignored. */
-static NOINLINE int enq_addr32(void *portal, const void *src)
-{
-	uint64_t rax = 0xdead000000000000ull | (uintptr_t)portal;
-	uint64_t rdx = 0xbeef000000000000ull | (uintptr_t)src;
-	uint8_t zf;
-
-	__asm__ volatile(".byte 0x67,0xf2,0x0f,0x38,0xf8,0x02\n\tsetz %0"
-			 : "=q"(zf) : "a"(rax), "d"(rdx) : "memory", "cc");
 	return zf;
 }
 
@@ -501,7 +413,7 @@ static void case_regs(void)
 /* Addressing forms at patched sites: each runs three times, the first traps. */
 static void case_forms(void)
 {
-	static int (*const form[4])(void *, const void *) = { enq_sib, enq_r13, enq_rsp, enq_addr32 };
+	static int (*const form[4])(void *, const void *) = { enqcmd_sib_disp32, enqcmd_r13_r14_disp8, enq_rsp, enqcmd_addr32 };
 	char *portal = new_portal();
 	char *low_portal = map(4096, PROT_NONE, MAP_32BIT);
 	uint8_t *low_src = (uint8_t *)map(4096, PROT_READ | PROT_WRITE, MAP_32BIT);
@@ -526,7 +438,7 @@ static void case_forms(void)
 		mov_rip(portal + 128);
 		expect_rec(n++, portal + 128, K_MOVDIR64B, rip_desc);
 		fill(tls_desc, seq++, 0);
-		CHECK(enq_fs(portal) == 0);
+		CHECK(enqcmd_fs(portal) == 0);
 		expect_rec(n++, portal, K_ENQCMD, tls_desc);
 	}
 	CHECK(traps() == 7);
@@ -550,7 +462,7 @@ static void case_bad_source(void)
 	CHECK(traps() == 2 && sites() == 2);
 	CHECK(mprotect(none, 4096, PROT_NONE) == 0);
 	CHECK(munmap(gone, 4096) == 0);
-	catch(SIGSEGV);
+	catch(SIGSEGV, 0);
 	EXPECT_SIGNAL(enq(portal, none + 8, 0, NULL), SIGSEGV, SEGV_ACCERR, none + 8, at_enq);
 	EXPECT_SIGNAL(enq(portal, none - 10, 0, NULL), SIGSEGV, SEGV_ACCERR, none, at_enq);
 	EXPECT_SIGNAL(enq(portal, gone, 0, NULL), SIGSEGV, SEGV_MAPERR, gone, at_enq);
@@ -590,7 +502,7 @@ static void case_gp(void)
 	CHECK(enq(portal, desc, 0, NULL) == 0);
 	CHECK(mov(portal, desc, 0) == 0);
 	CHECK(sites() == 2);
-	catch(SIGSEGV);
+	catch(SIGSEGV, 0);
 	EXPECT_SIGNAL(enq(portal + 8, desc, 0, NULL), SIGSEGV, SI_KERNEL, NULL, at_enq);
 	EXPECT_SIGNAL(mov(portal + 32, desc, 0), SIGSEGV, SI_KERNEL, NULL, at_mov);
 	EXPECT_SIGNAL(enq(portal, (void *)0x8000000000000000ull, 0, NULL), SIGSEGV, SI_KERNEL, NULL,
@@ -623,8 +535,8 @@ static void case_portal_gone(void)
 	CHECK(sites() == 2);
 	dbl.remove_portal(portal);
 	CHECK(munmap(portal, 4096) == 0);
-	catch(SIGSEGV);
-	catch(SIGILL);
+	catch(SIGSEGV, 0);
+	catch(SIGILL, 0);
 	got_sig = 0;
 	if (!sigsetjmp(jb, 1))
 		enq(portal, desc, 0, NULL);
@@ -834,10 +746,7 @@ static void case_bench(void)
 	CHECK(dbl.count() == 0);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} cases[] = {
+static const struct prog_case cases[] = {
 	{ "loop_enqcmd", case_loop_enqcmd },
 	{ "loop_movdir64b", case_loop_movdir64b },
 	{ "regs", case_regs },
@@ -855,14 +764,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	CHECK(argc == 2);
-	bind_double();
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (strcmp(argv[1], cases[i].name) == 0) {
-			cases[i].fn();
-			return 0;
-		}
-	}
-	fprintf(stderr, "no case %s\n", argv[1]);
-	return 2;
+	return prog_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), bind_double);
 }
