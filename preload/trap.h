@@ -57,7 +57,7 @@ int trap_submit(uint64_t portal, const uint8_t *desc, enum x86_insn insn);
  */
 void trap_patch(uint64_t rip, const uint8_t *bytes, const struct x86_decoded *d);
 /* A fault of the fast path's own descriptor read: RIP moved to its fixup; 1 when it was. */
-int trap_patch_fixup(int sig, ucontext_t *uc);
+int trap_patch_fixup(int sig, const siginfo_t *info, ucontext_t *uc);
 /*
  * @n bytes of the faulting instruction were read into @bytes.  When the
  * fault is at the out-of-line copy of a patched site, present it as raised

@@ -188,7 +188,7 @@ void trap_signal_handler(int sig, siginfo_t *info, void *ucv)
 {
 	int saved_errno = errno;
 
-	if (trap_patch_fixup(sig, ucv))
+	if (trap_patch_fixup(sig, info, ucv))
 		return;		/* the stub's read of a descriptor faulted */
 	if (trap_emulate(sig, info, ucv)) {
 		errno = saved_errno;

@@ -76,10 +76,10 @@
 #define SLOT_PTR		56u
 #define SLOT_SITE		64u
 #define JMP_LEN			5u
-/* How far a stub page may be from a site: rel32 with room for the page itself. */
 #define HIDDEN			__attribute__((visibility("hidden")))
 /* The stub's save area: MXCSR, ZMM0-31 (or fewer), k0-k7, with room to align it to 64. */
 #define VEC_AREA_S		"2304"
+/* How far a stub page may be from a site: well within rel32's reach. */
 #define NEAR			((int64_t)1 << 30)
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -117,7 +117,7 @@ _Static_assert(SLOT_SITE + sizeof(struct patch_site) <= TRAP_PATCH_SLOT, "site f
  * stub saves is set by the constructor and read by the assembly.
  */
 static struct {
-	int enabled;
+	_Atomic int enabled;
 	int sync_core;			/* membarrier SYNC_CORE: 1 registered, -1 refused, 0 not asked yet */
 	atomic_flag lock;		/* one patcher at a time (try-lock: a handler never waits) */
 	uint8_t *page[MAX_PAGES];	/* slot 0 of each holds trap_patch_entry's address */
@@ -627,12 +627,13 @@ void trap_patch(uint64_t rip, const uint8_t *bytes, const struct x86_decoded *d)
 	atomic_flag_clear_explicit(&patch.lock, memory_order_release);
 }
 
-int trap_patch_fixup(int sig, ucontext_t *uc)
+int trap_patch_fixup(int sig, const siginfo_t *info, ucontext_t *uc)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t rip = (uint64_t)g[REG_RIP];
 
-	if ((sig != SIGSEGV && sig != SIGBUS) ||
+	/* A fault, not a signal sent meanwhile (that one is the program's). */
+	if ((sig != SIGSEGV && sig != SIGBUS) || info->si_code <= 0 ||
 	    rip < (uint64_t)(uintptr_t)trap_patch_load_start ||
 	    rip >= (uint64_t)(uintptr_t)trap_patch_load_end)
 		return 0;
