@@ -179,9 +179,9 @@ static NOINLINE int enq_rsp(void *portal, const void *desc)
 
 /*
  * What probe_enq/probe_mov load before their instruction (enqcmd or
- * movdir64b (%rdx),%rax) and find after it: every GPR, RFLAGS, the red
- * zone, XMM/YMM/ZMM registers and opmasks as the CPU has them (level 0
- * SSE, 1 AVX, 2 AVX-512).
+ * movdir64b (%rdx),%rax) and find after it: every GPR, RFLAGS, MXCSR,
+ * the red zone, XMM/YMM/ZMM registers and opmasks as the CPU has them
+ * (level 0 SSE, 1 AVX, 2 AVX-512).
  */
 struct probe {
 	uint64_t gin[16], gout[16];
@@ -189,7 +189,7 @@ struct probe {
 	uint64_t kin[8], kout[8];
 	uint8_t red_in[128], red_out[128];
 	uint64_t sp;
-	uint32_t level, pad;
+	uint32_t level, mxcsr_in, mxcsr_out;
 	_Alignas(64) uint8_t vin[32][64];
 	_Alignas(64) uint8_t vout[32][64];
 };
@@ -201,6 +201,8 @@ _Static_assert(offsetof(struct probe, red_in) == 400, "asm");
 _Static_assert(offsetof(struct probe, red_out) == 528, "asm");
 _Static_assert(offsetof(struct probe, sp) == 656, "asm");
 _Static_assert(offsetof(struct probe, level) == 664, "asm");
+_Static_assert(offsetof(struct probe, mxcsr_in) == 668, "asm");
+_Static_assert(offsetof(struct probe, mxcsr_out) == 672, "asm");
 _Static_assert(offsetof(struct probe, vin) == 704, "asm");
 _Static_assert(offsetof(struct probe, vout) == 2752, "asm");
 
@@ -208,7 +210,7 @@ void probe_enq(struct probe *p);
 void probe_mov(struct probe *p);
 extern const char probe_enq_site[], probe_mov_site[];
 
-__asm__(".data\nprobe_ptr: .quad 0\nprobe_rdi: .quad 0\n.text\n"
+__asm__(".data\nprobe_ptr: .quad 0\nprobe_rdi: .quad 0\nprobe_mxcsr: .long 0x1f80\n.text\n"
 	".macro PROBE_VEC op, reg, base, n\n"
 	"  .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
 	"    \\op \\base+64*\\i(%rdi), %\\reg\\i\n"
@@ -243,7 +245,8 @@ __asm__(".data\nprobe_ptr: .quad 0\nprobe_rdi: .quad 0\n.text\n"
 	"  PROBE_VEC vmovdqu, ymm, 704, 16\n"
 	"  jmp 3f\n"
 	"2: PROBE_VEC movdqu, xmm, 704, 16\n"
-	"3: pushq 256(%rdi)\n  popfq\n"
+	"3: ldmxcsr 668(%rdi)\n"
+	"  pushq 256(%rdi)\n  popfq\n"
 	"  .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
 	"    mov 400+8*\\i(%rdi), %rax\n    mov %rax, -128+8*\\i(%rsp)\n"
 	"  .endr\n"
@@ -266,6 +269,8 @@ __asm__(".data\nprobe_ptr: .quad 0\nprobe_rdi: .quad 0\n.text\n"
 	"    mov -128+8*\\i(%rsp), %rax\n    mov %rax, 528+8*\\i(%rdi)\n"
 	"  .endr\n"
 	"  pushfq\n  popq 264(%rdi)\n  cld\n"
+	"  stmxcsr 672(%rdi)\n"
+	"  ldmxcsr probe_mxcsr(%rip)\n"
 	"  cmpl $2, 664(%rdi)\n  jb 1f\n"
 	"  PROBE_VEC_OUT vmovdqu64, zmm, 2752, 32\n"
 	"  .irp i,0,1,2,3,4,5,6,7\n    kmovw %k\\i, 336+8*\\i(%rdi)\n  .endr\n"
@@ -333,6 +338,8 @@ static void probe_once(void (*fn)(struct probe *), int enqcmd, void *portal, uin
 		for (int i = 0; i < 64; i++)
 			p.vin[r][i] = (uint8_t)(r * 64 + i * 3 + seq);
 	p.level = level;
+	/* Round up, flush to zero, denormals are zero: not what the C code may run with. */
+	p.mxcsr_in = 0xdfc0;
 	fn(&p);
 	for (int i = 0; i < 16; i++)
 		CHECK(p.gout[i] == (i == 4 ? p.sp : p.gin[i]));
@@ -341,6 +348,7 @@ static void probe_once(void (*fn)(struct probe *), int enqcmd, void *portal, uin
 		fprintf(stderr, "rflags %#lx, want %#lx\n", (unsigned long)p.fout, (unsigned long)want);
 	CHECK(p.fout == want);
 	CHECK(memcmp(p.red_in, p.red_out, 128) == 0);
+	CHECK(p.mxcsr_out == p.mxcsr_in);
 	for (unsigned r = 0; r < nvec; r++)
 		CHECK(memcmp(p.vin[r], p.vout[r], vbytes) == 0);
 	if (level == 2)
