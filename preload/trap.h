@@ -45,7 +45,30 @@ void trap_raise_pf(ucontext_t *uc, uint64_t addr);
 /* ---- trap_handler.c -------------------------------------------------- */
 
 /* 1 when the fault was the trap layer's (emulated or turned into the right exception). */
-int trap_emulate(int sig, const siginfo_t *info, ucontext_t *uc);
+int trap_emulate(int sig, siginfo_t *info, ucontext_t *uc);
+/* ENQCMD or MOVDIR64B of @desc to @portal, on the private stack: native_submit's answer. */
+int trap_submit(uint64_t portal, const uint8_t *desc, enum x86_insn insn);
+
+/* ---- trap_patch.c ---------------------------------------------------- */
+
+/*
+ * ENQCMD or MOVDIR64B @d (bytes @bytes) at @rip was just emulated: patch
+ * the site so that later executions reach the emulation without a signal.
+ */
+void trap_patch(uint64_t rip, const uint8_t *bytes, const struct x86_decoded *d);
+/* A fault of the fast path's own descriptor read: RIP moved to its fixup; 1 when it was. */
+int trap_patch_fixup(int sig, const siginfo_t *info, ucontext_t *uc);
+/*
+ * @n bytes of the faulting instruction were read into @bytes.  When the
+ * fault is at the out-of-line copy of a patched site, present it as raised
+ * at the site (RIP; si_addr of a #UD); at a copy or at a site (being)
+ * patched, put the site's original bytes in @bytes.  Returns their count.
+ * *@gp is set when the fast path's submission was refused: raise #GP
+ * without submitting again.
+ */
+size_t trap_patch_insn(siginfo_t *info, ucontext_t *uc, uint8_t *bytes, size_t n, int *gp);
+/* Signal-path emulations so far, and sites patched. */
+void trap_patch_stats(uint64_t *traps, uint64_t *sites);
 
 /* ---- trap_wait.c ----------------------------------------------------- */
 

@@ -87,6 +87,16 @@ static int submit_fn(void *arg)
 	return native_submit(c->portal, c->desc, c->kind);
 }
 
+int trap_submit(uint64_t portal, const uint8_t *desc, enum x86_insn insn)
+{
+	struct submit_call call;
+
+	call.portal = portal;
+	call.desc = desc;
+	call.kind = insn == X86_ENQCMD ? NATIVE_ENQCMD : NATIVE_MOVDIR64B;
+	return trap_on_private_stack(submit_fn, &call);
+}
+
 /*
  * Does the fault fit a store of this instruction to a portal?  A page
  * fault or bus error must name the destination line; #UD and #GP carry
@@ -104,13 +114,12 @@ static int portal_fault(int sig, const siginfo_t *info, uint64_t dest)
 	return 0;
 }
 
-/* ENQCMD, ENQCMDS or MOVDIR64B: 1 when ours (emulated or an exception raised). */
+/* ENQCMD, ENQCMDS or MOVDIR64B: 2 emulated, 1 an exception raised, 0 not ours. */
 static int enqueue(int sig, const siginfo_t *info, ucontext_t *uc, const struct x86_decoded *d)
 {
 	uint64_t dest = d->reg_value;	/* ES base is 0 in 64-bit mode */
 	uint64_t src = d->ea + trap_seg_base(d->seg);
 	uint8_t desc[64];
-	struct submit_call call;
 	size_t got;
 	int ret;
 
@@ -125,10 +134,7 @@ static int enqueue(int sig, const siginfo_t *info, ucontext_t *uc, const struct 
 		trap_raise_pf(uc, src + got);
 		return 1;
 	}
-	call.portal = dest;
-	call.desc = desc;
-	call.kind = d->insn == X86_ENQCMD ? NATIVE_ENQCMD : NATIVE_MOVDIR64B;
-	ret = trap_on_private_stack(submit_fn, &call);
+	ret = trap_submit(dest, desc, d->insn);
 	if (ret == -EFAULT)
 		return 0;	/* unmapped meanwhile: the program's own fault */
 	if (ret < 0) {
@@ -136,27 +142,37 @@ static int enqueue(int sig, const siginfo_t *info, ucontext_t *uc, const struct 
 		return 1;
 	}
 	trap_retire(uc, d->len, d->insn == X86_ENQCMD ? (ret ? TRAP_FL_ZF : 0) : TRAP_KEEP_FLAGS);
-	return 1;
+	return 2;
 }
 
-int trap_emulate(int sig, const siginfo_t *info, ucontext_t *uc)
+int trap_emulate(int sig, siginfo_t *info, ucontext_t *uc)
 {
 	struct x86_regs regs;
 	struct x86_decoded d;
 	uint8_t bytes[15];
 	size_t n;
+	int gp, ret;
 
 	if (info->si_code <= 0)
 		return 0;	/* sent by kill/sigqueue/tgkill: the program's */
+	n = trap_read_insn(bytes, (uint64_t)uc->uc_mcontext.gregs[REG_RIP]);
+	/* At a patched site or its copy: RIP and the bytes become the site's (trap_patch.c). */
+	n = trap_patch_insn(info, uc, bytes, n, &gp);
+	if (gp) {
+		trap_raise_gp(uc);	/* the stub's submission was refused */
+		return 1;
+	}
 	regs_from(uc, &regs);
-	n = trap_read_insn(bytes, regs.rip);
 	if (x86_decode(bytes, n, &regs, &d) != X86_DEC_OK)
 		return 0;
 	switch (d.insn) {
 	case X86_ENQCMD:
 	case X86_ENQCMDS:
 	case X86_MOVDIR64B:
-		return enqueue(sig, info, uc, &d);
+		ret = enqueue(sig, info, uc, &d);
+		if (ret == 2)
+			trap_patch(regs.rip, bytes, &d);	/* later runs skip the signal */
+		return ret != 0;
 	case X86_UMONITOR:
 	case X86_UMWAIT:
 	case X86_TPAUSE:
@@ -172,6 +188,8 @@ void trap_signal_handler(int sig, siginfo_t *info, void *ucv)
 {
 	int saved_errno = errno;
 
+	if (trap_patch_fixup(sig, info, ucv))
+		return;		/* the stub's read of a descriptor faulted */
 	if (trap_emulate(sig, info, ucv)) {
 		errno = saved_errno;
 		return;

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #define TRAP_DOUBLE_STACK_USE	(96 * 1024)
+/* At this offset of a descriptor: accepted at once, not recorded (a null runtime). */
+#define TRAP_DOUBLE_NULL_AT	40
+#define TRAP_DOUBLE_NULL	"null runtime"
 
 struct trap_double_rec {
 	uint64_t portal;
@@ -16,7 +19,10 @@ struct trap_double_rec {
 };
 
 __attribute__((visibility("default"))) void trap_double_add_portal(void *base, size_t len);
+__attribute__((visibility("default"))) void trap_double_remove_portal(void *base);
 __attribute__((visibility("default"))) size_t trap_double_count(void);
+/* The fast path's counters (patch_double.c): signal-path emulations, sites patched. */
+__attribute__((visibility("default"))) void trap_double_patch_stats(uint64_t *traps, uint64_t *sites);
 __attribute__((visibility("default"))) int trap_double_get(size_t i, struct trap_double_rec *out);
 
 #endif

@@ -11,43 +11,17 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmocka.h>
+
+#include "run_prog.h"
 
 static const char *prog, *lib;
 
 /* 0 = exits 0, else the signal it must die of. */
 static void run(const char *name, int want_sig)
 {
-	pid_t pid = fork();
-	int st;
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct rlimit no_core = { 0, 0 };
-
-		setrlimit(RLIMIT_CORE, &no_core);
-		setenv("LD_PRELOAD", lib, 1);
-		setenv("SVA_NATIVE_ROOT", "/nonexistent-sva-native-root", 1);
-		execl(prog, prog, name, (char *)NULL);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (want_sig) {
-		if (!WIFSIGNALED(st))
-			fail_msg("%s: exited %d, expected death by signal %d", name,
-				 WIFEXITED(st) ? WEXITSTATUS(st) : -1, want_sig);
-		assert_int_equal(WTERMSIG(st), want_sig);
-	} else {
-		if (!WIFEXITED(st))
-			fail_msg("%s: died of signal %d", name, WTERMSIG(st));
-		assert_int_equal(WEXITSTATUS(st), 0);
-	}
+	run_prog(prog, lib, name, NULL, want_sig);
 }
 
 #define CASE(name, sig) \

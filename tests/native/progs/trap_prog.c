@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "prog.h"
 #include "trap_double.h"
 
 /* siginterrupt and sigset are deprecated, and programs still call them. */
@@ -36,8 +37,6 @@ static volatile int *bad_ptr(uintptr_t a)
 	return (volatile int *)low_addr;
 }
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", \
-					__FILE__, __LINE__, #c); exit(2); } } while (0)
 
 enum { K_ENQCMD, K_ENQCMDS, K_MOVDIR64B };	/* enum native_submit_kind */
 
@@ -51,14 +50,6 @@ static void bind_double(void)
 	dcount = (size_t (*)(void))dlsym(RTLD_DEFAULT, "trap_double_count");
 	dget = (int (*)(size_t, struct trap_double_rec *))dlsym(RTLD_DEFAULT, "trap_double_get");
 	CHECK(add_portal && dcount && dget);
-}
-
-static char *map(size_t len, int prot, int flags)
-{
-	char *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
-
-	CHECK(p != MAP_FAILED);
-	return p;
 }
 
 static char *new_portal(int flags)
@@ -86,37 +77,6 @@ static void expect_rec(size_t n, const void *portal, int kind, const uint8_t *de
 	CHECK(r.portal == (uint64_t)(uintptr_t)portal);
 	CHECK(r.kind == kind);
 	CHECK(memcmp(r.desc, desc, 64) == 0);
-}
-
-/* ---- the signal the program's handler got ----------------------------- */
-
-static sigjmp_buf jb;
-static volatile sig_atomic_t got_sig, got_code;
-static void *volatile got_addr;
-static volatile uintptr_t got_rip;
-
-static void record(int sig, const siginfo_t *si, const ucontext_t *uc)
-{
-	got_sig = sig;
-	got_code = si->si_code;
-	got_addr = si->si_addr;
-	got_rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-}
-
-static void catcher(int sig, siginfo_t *si, void *uc)
-{
-	record(sig, si, uc);
-	siglongjmp(jb, 1);
-}
-
-static void catch(int sig, int flags)
-{
-	struct sigaction sa = { 0 };
-
-	sa.sa_sigaction = catcher;
-	sa.sa_flags = SA_SIGINFO | flags;
-	sigemptyset(&sa.sa_mask);
-	CHECK(sigaction(sig, &sa, NULL) == 0);
 }
 
 #define EXPECT_SIGNAL(stmt, sig, code, addr) do {			\
@@ -161,30 +121,6 @@ static int enqcmd_r11_r9(void *portal, const void *src)
 	return zf;
 }
 
-/* enqcmd 0x12345(%rbx,%rcx,4),%rsi */
-static int enqcmd_sib_disp32(void *portal, const void *src)
-{
-	uint8_t zf;
-	uint64_t rcx = 3, rbx = (uintptr_t)src - 0x12345 - 4 * rcx;
-
-	__asm__ volatile(".byte 0xf2,0x0f,0x38,0xf8,0xb4,0x8b,0x45,0x23,0x01,0x00\n\tsetz %0"
-			 : "=q"(zf) : "S"(portal), "b"(rbx), "c"(rcx) : "memory", "cc");
-	return zf;
-}
-
-/* enqcmd -0x8(%r13,%r14,8),%r15 */
-static int enqcmd_r13_r14_disp8(void *portal, const void *src)
-{
-	register uint64_t r14 __asm__("r14") = 5;
-	register uint64_t r13 __asm__("r13") = (uintptr_t)src + 8 - 8 * 5;
-	register void *r15 __asm__("r15") = portal;
-	uint8_t zf;
-
-	__asm__ volatile(".byte 0xf2,0x47,0x0f,0x38,0xf8,0x7c,0xf5,0xf8\n\tsetz %0"
-			 : "=q"(zf) : "r"(r13), "r"(r14), "r"(r15) : "memory", "cc");
-	return zf;
-}
-
 /* enqcmd 0x40(%rsp),%rdi, with RSP moved into a scratch area for the occasion. */
 static _Alignas(64) uint8_t scratch[64 * 1024];
 
@@ -201,18 +137,6 @@ static int enqcmd_rsp(void *portal, const void *desc)
 	return zf;
 }
 
-/* enqcmd (%edx),%eax: 32-bit addresses, the upper halves of RAX/RDX ignored. */
-static int enqcmd_addr32(void *portal, const void *src)
-{
-	uint64_t rax = 0xdead000000000000ull | (uintptr_t)portal;
-	uint64_t rdx = 0xbeef000000000000ull | (uintptr_t)src;
-	uint8_t zf;
-
-	__asm__ volatile(".byte 0x67,0xf2,0x0f,0x38,0xf8,0x02\n\tsetz %0"
-			 : "=q"(zf) : "a"(rax), "d"(rdx) : "memory", "cc");
-	return zf;
-}
-
 /* enqcmd trap_rip_desc(%rip),%rax */
 static _Alignas(64) uint8_t rip_desc[64] __asm__("trap_rip_desc") __attribute__((used));
 
@@ -222,20 +146,6 @@ static int enqcmd_rip(void *portal)
 
 	__asm__ volatile(".byte 0xf2,0x0f,0x38,0xf8,0x05\n\t.long trap_rip_desc - . - 4\n\tsetz %0"
 			 : "=q"(zf) : "a"(portal) : "memory", "cc");
-	return zf;
-}
-
-/* enqcmd %fs:(%rdx),%rax */
-static __thread _Alignas(64) uint8_t tls_desc[64];
-
-static int enqcmd_fs(void *portal)
-{
-	unsigned long fs;
-	uint8_t zf;
-
-	CHECK(syscall(SYS_arch_prctl, ARCH_GET_FS, &fs) == 0);
-	__asm__ volatile(".byte 0x64,0xf2,0x0f,0x38,0xf8,0x02\n\tsetz %0"
-			 : "=q"(zf) : "a"(portal), "d"((uintptr_t)tls_desc - fs) : "memory", "cc");
 	return zf;
 }
 
@@ -867,10 +777,7 @@ static void case_gp_default(void)
 	enqcmd(portal + 1, desc);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} cases[] = {
+static const struct prog_case cases[] = {
 	{ "enqcmd_forms", case_enqcmd_forms },
 	{ "movdir64b", case_movdir64b },
 	{ "gp", case_gp },
@@ -898,14 +805,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	CHECK(argc == 2);
-	bind_double();
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (strcmp(argv[1], cases[i].name) == 0) {
-			cases[i].fn();
-			return 0;
-		}
-	}
-	fprintf(stderr, "no case %s\n", argv[1]);
-	return 2;
+	return prog_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), bind_double);
 }
