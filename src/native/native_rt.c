@@ -25,6 +25,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <sva/dsa.h>
 #include <sva/guest.h>
@@ -35,6 +37,7 @@
 #include "native/native.h"
 #include "native/native_rt.h"
 #include "os/idxd.h"
+#include "os/proc.h"
 #include "system_internal.h"
 
 static const char *const req_name[] = {
@@ -174,6 +177,73 @@ static int64_t shadow_serve(struct sva_native *n, struct native_req *r)
 	return -EINVAL;
 }
 
+/*
+ * Wait for the next request off the CPU, as a thread sleeping in the
+ * kernel does: the program may have more threads than the model has
+ * CPUs, and a shadow thread that kept its CPU while idle would starve
+ * the others.
+ */
+static void shadow_wait(struct sva_native *n, struct sva_waitq *wq)
+{
+	struct sva_thread *t = sva_thread_current(sva_system_kernel(n->sys));
+
+	sva_thread_off_cpu(t);
+	sva_wait(n->sim, wq);
+	sva_thread_on_cpu(t);
+}
+
+static void serve_one(struct sva_native *n, struct sva_sim *sim)
+{
+	struct native_req *r = &n->req;
+
+	r->ret = n->staging ? shadow_serve(n, r) : -ENOMEM;
+	r->done = true;
+	/* Async: the device thread answers the caller now, then lets the device go on. */
+	if (n->mode == SVA_NATIVE_ASYNC)
+		sva_sim_stop(sim);
+}
+
+/*
+ * The shadow of one more thread of the program: its own simulated
+ * thread, so its IA32_PASID starts cleared and its first ENQCMD takes
+ * the #GP fixup, as the real thread's would.
+ */
+static void shadow_thread(void *arg)
+{
+	struct native_thread *t = arg;
+	struct sva_native *n = t->n;
+	struct sva_sim *sim = sva_sim_running();
+
+	for (;;) {
+		struct native_req *r = &n->req;
+
+		while (!(r->handed && !r->done && r->tid == t->host_tid))
+			shadow_wait(n, &t->wq);
+		serve_one(n, sim);
+	}
+}
+
+/* The shadow thread of host thread @tid, started on its first request; NULL when out of room. */
+static struct native_thread *thread_of(struct sva_native *n, int tid)
+{
+	struct native_thread *t;
+	char name[24];
+
+	for (unsigned i = 0; i < n->nr_threads; i++)
+		if (n->threads[i].host_tid == tid)
+			return &n->threads[i];
+	if (n->nr_threads == NATIVE_MAX_THREADS)
+		return NULL;
+	t = &n->threads[n->nr_threads];
+	*t = (struct native_thread){ .n = n, .host_tid = tid };
+	sva_waitq_init(&t->wq);
+	snprintf(name, sizeof(name), "tid %d", tid);
+	if (sva_thread_create(shadow_thread, t, name) < 0)
+		return NULL;
+	n->nr_threads++;
+	return t;
+}
+
 static void shadow_main(void *arg)
 {
 	struct sva_native *n = arg;
@@ -188,18 +258,24 @@ static void shadow_main(void *arg)
 	n->shadow_ready = true;
 	for (;;) {
 		struct native_req *r = &n->req;
-		bool exit_now;
+		struct native_thread *t;
 
-		while (r->op == NREQ_NONE || r->done)
-			sva_wait(sim, &n->req_wq);
-		r->ret = n->staging ? shadow_serve(n, r) : -ENOMEM;
-		exit_now = r->op == NREQ_EXIT;
-		r->done = true;
-		/* Async: the device thread answers the caller now, then lets the device go on. */
-		if (n->mode == SVA_NATIVE_ASYNC)
-			sva_sim_stop(sim);
-		if (exit_now)
-			return;	/* the process ends: its files close, its PASID goes */
+		while (r->op == NREQ_NONE || r->done || r->handed)
+			shadow_wait(n, &n->req_wq);
+		if (r->op == NREQ_EXIT) {
+			serve_one(n, sim);
+			sva_exit(0);	/* every shadow thread ends, files close, the PASID goes */
+		}
+		/* This thread shadows the program's first caller; every other thread gets its own. */
+		if (!n->main_tid)
+			n->main_tid = r->tid;
+		t = r->tid == n->main_tid ? NULL : thread_of(n, r->tid);
+		if (!t) {
+			serve_one(n, sim);
+			continue;
+		}
+		r->handed = true;
+		sva_wake_all(sim, &t->wq);
 	}
 }
 
@@ -210,8 +286,8 @@ static int drive(struct sva_native *n)
 {
 	int rc = sva_sim_run(n->sim);
 
-	/* The shadow waiting for its next request is the normal end, not a deadlock. */
-	if (rc == -EDEADLK && sva_sim_nr_blocked(n->sim) <= 1)
+	/* The shadow's threads waiting for their next request is the normal end, not a deadlock. */
+	if (rc == -EDEADLK && sva_sim_nr_blocked(n->sim) <= 1 + n->nr_threads)
 		rc = 0;
 	return rc;
 }
@@ -255,6 +331,8 @@ static int64_t call(struct sva_native *n, struct native_req *r)
 
 	pthread_mutex_lock(&n->call_lock);	/* one request at a time, whatever the thread */
 	r->done = false;
+	r->handed = false;
+	r->tid = (int)syscall(SYS_gettid);
 	if (n->mode == SVA_NATIVE_INLINE) {
 		n->req = *r;
 		sva_wake_all(n->sim, &n->req_wq);

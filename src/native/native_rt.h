@@ -31,8 +31,19 @@ struct native_req {
 	const void *buf;
 	uint8_t desc[64];
 	enum sva_native_submit kind;
+	int tid;			/* the host thread that asked */
+	bool handed;			/* passed on to that thread's shadow */
 	int64_t ret;
 	bool done;
+};
+
+#define NATIVE_MAX_THREADS	256
+
+/* The shadow of one of the program's threads (beyond the first). */
+struct native_thread {
+	struct sva_native *n;
+	int host_tid;
+	struct sva_waitq wq;
 };
 
 /* A portal the program mapped: where it is in the program, where in the shadow. */
@@ -63,6 +74,9 @@ struct sva_native {
 	struct native_req req;
 	struct sva_siginfo last_fault;
 	struct native_portal portals[NATIVE_MAX_PORTALS];
+	int main_tid;			/* the host thread shadow_main stands for */
+	struct native_thread threads[NATIVE_MAX_THREADS];
+	unsigned nr_threads;
 	unsigned nr_portals;
 
 	/* who drives the simulation */

@@ -83,7 +83,18 @@ for r in (a, b):
 assert a == b
 EOF
 
-# 7. Bad usage: one line and exit 2.
+# 7. Threads: four threads of one program submit at once; each has its own
+#    shadow thread and so its own #GP fixup of IA32_PASID, as on hardware.
+threads=$bindir/../tests/threads_prog
+for mode in inline async; do
+	out=$("$sva" native --quiet --mode "$mode" --trace "$work/th.json" -- "$threads" 2>&1) ||
+		fail "threads_prog under --mode $mode: $out"
+	[ "$out" = ok ] || fail "threads_prog under --mode $mode said: $out"
+	n=$(grep -o '#GP fixup: IA32_PASID loaded' "$work/th.json" | wc -l)
+	[ "$n" = 4 ] || fail "--mode $mode: $n #GP fixups for 4 submitting threads"
+done
+
+# 8. Bad usage: one line and exit 2.
 "$sva" native >/dev/null 2>&1; [ $? = 2 ] || fail "sva native without a program did not exit 2"
 "$sva" native --mode fast -- true >/dev/null 2>&1; [ $? = 2 ] || fail "--mode fast did not exit 2"
 "$sva" native --faults all -- true >/dev/null 2>&1; [ $? = 2 ] || fail "--faults all did not exit 2"
