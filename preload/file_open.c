@@ -443,7 +443,7 @@ int file_fd_release(int fd)
 
 NATIVE_EXPORT int close(int fd)
 {
-	int rc, r;
+	int rc, r, saved = errno;
 
 	if (!file_fd(fd) || file_busy())
 		return REAL(close)(fd);
@@ -453,6 +453,13 @@ NATIVE_EXPORT int close(int fd)
 		errno = -rc;
 		return -1;
 	}
+	/*
+	 * A close that succeeds leaves errno alone, as libc's does: callers
+	 * such as libaccel-config read the errno of a failed write() after
+	 * closing the descriptor.
+	 */
+	if (r == 0)
+		errno = saved;
 	return r;
 }
 

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,10 +250,29 @@ static void glue_atfork_child(void)
 	memset(glue.handle, 0, sizeof(glue.handle));
 }
 
+/*
+ * accel-config 3.5.3 reads its configuration file into a malloc'd buffer
+ * of exactly the file's size and hands it to json_tokener_parse() without
+ * a terminating NUL, so the parse runs into whatever the heap left after
+ * the buffer; a leftover '/' (any path string) reads as a broken comment
+ * and load-config fails with -12, depending only on the heap's history -
+ * which the layers' own allocations change.  In that program only, freed
+ * memory is filled with 0xff (and new allocations with zeros, which no
+ * correct program can tell from uninitialised memory), so what follows
+ * the buffer is never a '/'.  Nothing else is touched.
+ */
+static void accel_config_workaround(void)
+{
+	if (!strcmp(program_invocation_short_name, "accel-config"))
+		mallopt(M_PERTURB, 0xff);
+}
+
 __attribute__((constructor)) static void glue_init(void)
 {
-	if (native_root())
-		pthread_atfork(NULL, NULL, glue_atfork_child);
+	if (!native_root())
+		return;
+	pthread_atfork(NULL, NULL, glue_atfork_child);
+	accel_config_workaround();
 }
 
 __attribute__((destructor)) static void glue_fini(void)
