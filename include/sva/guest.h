@@ -21,13 +21,13 @@
 #ifndef SVA_GUEST_H
 #define SVA_GUEST_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 typedef void (*sva_guest_fn)(void *arg);
 
@@ -140,7 +140,5 @@ _Noreturn void sva_exit(int code);
 /* This thread only; the process ends with its last thread. */
 _Noreturn void sva_thread_exit_self(int code);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_GUEST_H */

@@ -18,13 +18,13 @@
 #ifndef SVA_SIM_H
 #define SVA_SIM_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 /* Virtual time in nanoseconds since the simulation started. */
 typedef uint64_t sva_time_t;
@@ -298,7 +298,5 @@ unsigned sva_journal_count(const struct sva_sim *sim);
 uint64_t sva_journal_dropped(const struct sva_sim *sim);
 const struct sva_journal_entry *sva_journal_entry(const struct sva_sim *sim, unsigned i);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_SIM_H */
