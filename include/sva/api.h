@@ -19,6 +19,13 @@
 #define SVA_VISIBILITY_POP
 #endif
 
+/* A function that does not return, in C and in C++. */
+#ifdef __cplusplus
+#define SVA_NORETURN [[noreturn]]
+#else
+#define SVA_NORETURN _Noreturn
+#endif
+
 #ifdef __cplusplus
 #define SVA_API_BEGIN SVA_VISIBILITY_PUSH extern "C" {
 #define SVA_API_END } SVA_VISIBILITY_POP

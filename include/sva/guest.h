@@ -136,9 +136,9 @@ int sva_nanosleep(uint64_t ns);
 void sva_spin(uint64_t ns);
 int sva_signal(int sig, sva_sig_handler handler, void *arg);
 /* exit_group(): every thread of the process ends. */
-_Noreturn void sva_exit(int code);
+SVA_NORETURN void sva_exit(int code);
 /* This thread only; the process ends with its last thread. */
-_Noreturn void sva_thread_exit_self(int code);
+SVA_NORETURN void sva_thread_exit_self(int code);
 
 SVA_API_END
 #endif /* SVA_GUEST_H */

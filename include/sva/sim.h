@@ -115,7 +115,7 @@ void sva_sim_counts(const struct sva_sim *sim, struct sva_sim_counts *out);
  * abort.  Where a failed allocation has a meaning in the model (fork,
  * mmap, a frame), callers return -ENOMEM instead.
  */
-_Noreturn void sva_out_of_memory(const char *what);
+SVA_NORETURN void sva_out_of_memory(const char *what);
 
 /* ---- randomness ---------------------------------------------------- */
 
@@ -198,7 +198,7 @@ void *sva_task_data(const struct sva_task *t);
 void sva_task_set_data(struct sva_task *t, void *data);
 
 /* End the calling task with @code.  Returning from fn is exit(0). */
-_Noreturn void sva_task_exit(struct sva_sim *sim, int code);
+SVA_NORETURN void sva_task_exit(struct sva_sim *sim, int code);
 
 /*
  * Wait for @t to finish and free it; returns its exit code.  From a task

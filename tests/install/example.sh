@@ -3,6 +3,7 @@
 #
 # Installs this build (cmake --install) into a temporary prefix and, using
 # only that prefix (no path into the source or build tree):
+#   - checks that the installed headers compile alone, as C17 and C++17;
 #   - checks that libsva.so (soname libsva.so.MAJOR) and libsva.a export
 #     exactly the functions the installed headers declare: no internal
 #     symbol leaks, no public one is missing;
@@ -45,6 +46,12 @@ soname=$(readelf -d "$real" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 {
 	for h in "$prefix"/include/sva/*.h; do echo "#include <sva/${h##*/}>"; done
 } > "$tmp/all.c"
+# self-contained, strict C17, and usable from C++
+gcc -std=c17 -pedantic -Wall -Wextra -Werror -I"$prefix/include" -fsyntax-only "$tmp/all.c"
+if command -v g++ >/dev/null; then
+	cp "$tmp/all.c" "$tmp/all.cpp"
+	g++ -std=c++17 -Wall -Wextra -Werror -I"$prefix/include" -fsyntax-only "$tmp/all.cpp"
+fi
 # gcc's -aux-info lists every declared function with the file declaring it
 gcc -std=c17 -I"$prefix/include" -fsyntax-only -aux-info "$tmp/aux.txt" "$tmp/all.c"
 grep "^/\* $prefix/include/" "$tmp/aux.txt" | grep -v ' static ' |
