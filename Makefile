@@ -16,7 +16,7 @@ help:
 	@echo "make bench    release build, then every benchmark under bench/"
 	@echo "make stress   10,000 torture seeds with the invariant checker (SEEDS=N to change)"
 	@echo "make fuzz     ASan+UBSan build, then each libFuzzer target for FUZZ_TIME=$(FUZZ_TIME) s"
-	@echo "make install  install sva and its man page under PREFIX=$(PREFIX)"
+	@echo "make install  install sva, its man page, libsva and the examples under PREFIX=$(PREFIX)"
 	@echo "make clean    remove $(BUILD)/"
 
 deps:

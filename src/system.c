@@ -68,6 +68,11 @@ static int probe_accels(struct sva_system *sys, char *err, size_t errlen)
 	return r;
 }
 
+const char *sva_version(void)
+{
+	return SVA_VERSION;
+}
+
 struct sva_system *sva_system_create(const struct sva_system_config *cfg)
 {
 	char err[256];
@@ -169,6 +174,15 @@ struct sva_sim *sva_system_sim(struct sva_system *sys)
 struct sva_machine *sva_system_machine(struct sva_system *sys)
 {
 	return sys->machine;
+}
+
+struct sva_dsa *sva_system_dsa(struct sva_system *sys, unsigned i)
+{
+	struct sva_idxd *d = sys->kernel.idxds;
+
+	while (d && i--)
+		d = d->next;
+	return d ? d->dsa : NULL;
 }
 
 int sva_system_spawn(struct sva_system *sys, const char *name, sva_guest_fn main, void *arg)

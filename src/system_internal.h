@@ -21,18 +21,4 @@ static inline struct sva_kernel *sva_system_kernel(struct sva_system *sys)
 	return &sys->kernel;
 }
 
-/*
- * The @i-th DSA of the system, in the accel-config configuration's order
- * (dsa0 first), or NULL past the last: for what reaches the device itself,
- * such as native mode's sva_dsa_set_dma().
- */
-static inline struct sva_dsa *sva_system_dsa(struct sva_system *sys, unsigned i)
-{
-	struct sva_idxd *d = sys->kernel.idxds;
-
-	while (d && i--)
-		d = d->next;
-	return d ? d->dsa : NULL;
-}
-
 #endif

@@ -27,6 +27,8 @@
 #ifndef SVA_CPU_H
 #define SVA_CPU_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,9 +36,7 @@
 #include <sva/paging.h>
 #include <sva/sim.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 struct sva_machine;
 struct sva_cpu;
@@ -217,7 +217,5 @@ const struct sva_exception *sva_cpu_last_exception(const struct sva_cpu *cpu);
 void sva_cpu_tlb_flush(struct sva_cpu *cpu);
 void sva_cpu_stats(const struct sva_cpu *cpu, struct sva_cpu_stats *out);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_CPU_H */

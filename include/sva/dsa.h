@@ -15,14 +15,14 @@
 #ifndef SVA_DSA_H
 #define SVA_DSA_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <sva/sim.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 struct sva_machine;
 struct sva_dsa;
@@ -173,6 +173,18 @@ enum sva_dsa_access {
 	SVA_DSA_ACCESS_RECORD,		/* a completion record (write) */
 };
 
+/* What sva_dsa_dma_ops.map() returns besides 0 (mapped) and a negative errno. */
+enum sva_dsa_map_result {
+	/*
+	 * The page is not there for this access (not present, not permitted):
+	 * the device reports a page fault (status 0x03), or with block on
+	 * fault calls page_request.
+	 */
+	SVA_DSA_MAP_FAULT = 1,
+	SVA_DSA_MAP_FAULT_IR = 2,	/* the page response was already Invalid: status 0x04 */
+	SVA_DSA_MAP_XLAT_ERR = 3,	/* the translation itself failed: TRANSLATION_FAIL */
+};
+
 /* Who asks: one engine working on one descriptor. */
 struct sva_dsa_dma_req {
 	unsigned engine;		/* 0 .. nr_engines - 1 */
@@ -198,13 +210,9 @@ struct sva_dsa_dma_ops {
 	 * pages.  The pointer must stay valid until the operation returns (an
 	 * operation holds a source and a destination run at once), and the
 	 * back end must never let the access fault the host.  Otherwise the
-	 * access stops at @va with a positive enum dsa_mem_result
-	 * (src/hw/dsa/dsa_ops.h): DSA_MEM_FAULT, the page is not there for
-	 * this access (not present, not permitted: the device reports a page
-	 * fault, or with block on fault calls page_request); DSA_MEM_FAULT_IR
-	 * (the page response was already Invalid); DSA_MEM_XLAT_ERR (the
-	 * translation itself failed), or a negative errno (a bus error:
-	 * HW_ERR1 for an operand, a lost record).  Must not block.
+	 * access stops at @va with a positive enum sva_dsa_map_result
+	 * (below), or a negative errno (a bus error: HW_ERR1 for an
+	 * operand, a lost record).  Must not block.
 	 */
 	int (*map)(void *ctx, const struct sva_dsa_dma_req *req, uint64_t va, uint64_t len, bool write,
 		   void **ptr, uint64_t *got);
@@ -231,7 +239,5 @@ void sva_dsa_set_dma(struct sva_dsa *dsa, const struct sva_dsa_dma_ops *ops, voi
 const char *sva_dsa_op_name(unsigned opcode);
 void sva_dsa_stats(const struct sva_dsa *dsa, struct sva_dsa_stats *out);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_DSA_H */

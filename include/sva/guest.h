@@ -21,13 +21,13 @@
 #ifndef SVA_GUEST_H
 #define SVA_GUEST_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 typedef void (*sva_guest_fn)(void *arg);
 
@@ -136,11 +136,9 @@ int sva_nanosleep(uint64_t ns);
 void sva_spin(uint64_t ns);
 int sva_signal(int sig, sva_sig_handler handler, void *arg);
 /* exit_group(): every thread of the process ends. */
-_Noreturn void sva_exit(int code);
+SVA_NORETURN void sva_exit(int code);
 /* This thread only; the process ends with its last thread. */
-_Noreturn void sva_thread_exit_self(int code);
+SVA_NORETURN void sva_thread_exit_self(int code);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_GUEST_H */

@@ -23,14 +23,14 @@
 #ifndef SVA_IOMMU_H
 #define SVA_IOMMU_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <sva/sim.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 struct sva_machine;
 struct sva_iommu;
@@ -208,7 +208,5 @@ struct sva_iommu_stats {
 };
 void sva_iommu_stats(const struct sva_iommu *iommu, struct sva_iommu_stats *out);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_IOMMU_H */

@@ -10,6 +10,8 @@
 #ifndef SVA_MACHINE_H
 #define SVA_MACHINE_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,9 +19,7 @@
 #include <sva/sim.h>
 #include <sva/timing.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 struct sva_machine;
 
@@ -93,7 +93,5 @@ void sva_machine_note_store(struct sva_machine *m, uint64_t pa, uint64_t len);
  */
 void sva_machine_charge(struct sva_machine *m, sva_time_t ns);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_MACHINE_H */

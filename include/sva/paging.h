@@ -13,14 +13,14 @@
 #ifndef SVA_PAGING_H
 #define SVA_PAGING_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <sva/phys.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 /* Entry bits (SDM vol. 3A tables 4-15..4-20). */
 #define SVA_PTE_P	(1ull << 0)	/* present */
@@ -174,7 +174,5 @@ int sva_pt_entry_pa(struct sva_phys *phys, const struct sva_paging_mode *mode,
 		    uint64_t root, uint64_t va, unsigned level,
 		    uint64_t *entry_pa);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_PAGING_H */

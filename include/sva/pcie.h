@@ -16,12 +16,12 @@
 #ifndef SVA_PCIE_H
 #define SVA_PCIE_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 /* Device Capabilities 2 (PCIe capability + 0x24) */
 #define SVA_PCI_DEVCAP2_DMWR_COMP	(1u << 28)	/* DMWr Completer Supported */
@@ -93,7 +93,5 @@ const struct sva_pcie_port *sva_pcie_dmwr_route(struct sva_pcie_path *p);
  */
 const struct sva_pcie_port *sva_pcie_dmwr_obstacle(const struct sva_pcie_path *p);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_PCIE_H */

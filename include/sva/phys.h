@@ -16,13 +16,13 @@
 #ifndef SVA_PHYS_H
 #define SVA_PHYS_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 #define SVA_FRAME_SHIFT		12
 #define SVA_FRAME_SIZE		(1ull << SVA_FRAME_SHIFT)
@@ -162,7 +162,5 @@ int sva_phys_movdir64b(struct sva_phys *phys, uint64_t pa,
 /* Copy of the machine-check record. */
 void sva_phys_mce(const struct sva_phys *phys, struct sva_mce *out);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_PHYS_H */

@@ -18,13 +18,13 @@
 #ifndef SVA_SIM_H
 #define SVA_SIM_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 /* Virtual time in nanoseconds since the simulation started. */
 typedef uint64_t sva_time_t;
@@ -115,7 +115,7 @@ void sva_sim_counts(const struct sva_sim *sim, struct sva_sim_counts *out);
  * abort.  Where a failed allocation has a meaning in the model (fork,
  * mmap, a frame), callers return -ENOMEM instead.
  */
-_Noreturn void sva_out_of_memory(const char *what);
+SVA_NORETURN void sva_out_of_memory(const char *what);
 
 /* ---- randomness ---------------------------------------------------- */
 
@@ -198,7 +198,7 @@ void *sva_task_data(const struct sva_task *t);
 void sva_task_set_data(struct sva_task *t, void *data);
 
 /* End the calling task with @code.  Returning from fn is exit(0). */
-_Noreturn void sva_task_exit(struct sva_sim *sim, int code);
+SVA_NORETURN void sva_task_exit(struct sva_sim *sim, int code);
 
 /*
  * Wait for @t to finish and free it; returns its exit code.  From a task
@@ -298,7 +298,5 @@ unsigned sva_journal_count(const struct sva_sim *sim);
 uint64_t sva_journal_dropped(const struct sva_sim *sim);
 const struct sva_journal_entry *sva_journal_entry(const struct sva_sim *sim, unsigned i);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_SIM_H */

@@ -9,14 +9,14 @@
 #ifndef SVA_STATS_H
 #define SVA_STATS_H
 
+#include <sva/api.h>
+
 #include <stdint.h>
 #include <stdio.h>
 
 #include <sva/sim.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 struct json_object;
 
@@ -63,7 +63,5 @@ void sva_stats_print(const struct sva_sim *sim, FILE *f, int all);
 /* {"counters":{name:value...},"histograms":{name:{count,sum,min,max,mean,p50,p90,p99,unit}}} */
 struct json_object *sva_stats_json(const struct sva_sim *sim);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_STATS_H */

@@ -10,6 +10,8 @@
 #ifndef SVA_SYSTEM_H
 #define SVA_SYSTEM_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,12 +21,11 @@
 #include <sva/pcie.h>
 #include <sva/sim.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 struct sva_system;
 struct sva_machine;
+struct sva_dsa;
 struct sva_iommu_config;
 
 struct sva_system_config {
@@ -69,6 +70,9 @@ struct sva_system_config {
  */
 struct sva_system *sva_system_create_err(const struct sva_system_config *cfg, char *err, size_t errlen);
 
+/* The library's version, "MAJOR.MINOR.PATCH" (what `sva --version` prints). */
+const char *sva_version(void);
+
 /* Returns NULL and sets errno on failure. */
 struct sva_system *sva_system_create(const struct sva_system_config *cfg);
 /* Finishes the trace (if any) and frees everything. */
@@ -76,6 +80,12 @@ void sva_system_destroy(struct sva_system *sys);
 
 struct sva_sim *sva_system_sim(struct sva_system *sys);
 struct sva_machine *sva_system_machine(struct sva_system *sys);
+/*
+ * The @i-th DSA of the system, in the accel-config configuration's order
+ * (dsa0 first), or NULL past the last: for its statistics (sva/dsa.h) or
+ * what reaches the device itself, such as sva_dsa_set_dma().
+ */
+struct sva_dsa *sva_system_dsa(struct sva_system *sys, unsigned i);
 
 /*
  * Start a simulated process with one thread running @main(@arg); it runs
@@ -93,7 +103,5 @@ struct sva_exit_status {
 };
 int sva_system_proc_status(struct sva_system *sys, int pid, struct sva_exit_status *out);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_SYSTEM_H */

@@ -12,14 +12,14 @@
 #ifndef SVA_TIMING_H
 #define SVA_TIMING_H
 
+#include <sva/api.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include <sva/sim.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 struct sva_timing {
 	/* ---- CPU ---- */
@@ -85,7 +85,5 @@ sva_time_t sva_timing_xfer(uint64_t bytes, double bw);
 /* @ns rounded up to whole nanoseconds (a partial one still costs one); 0 for @ns <= 0. */
 sva_time_t sva_timing_ceil(double ns);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_TIMING_H */

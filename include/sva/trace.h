@@ -16,15 +16,15 @@
 #ifndef SVA_TRACE_H
 #define SVA_TRACE_H
 
+#include <sva/api.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include <sva/sim.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_API_BEGIN
 
 enum sva_trace_arg_kind { SVA_TARG_U64, SVA_TARG_I64, SVA_TARG_HEX, SVA_TARG_STR };
 
@@ -74,7 +74,5 @@ void sva_trace_instant(struct sva_sim *sim, int track, const char *cat,
 void sva_trace_counter(struct sva_sim *sim, int track, const char *name,
 		       int64_t value);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_API_END
 #endif /* SVA_TRACE_H */

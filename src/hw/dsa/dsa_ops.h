@@ -40,14 +40,20 @@
 #include <string.h>
 #include <linux/idxd.h>
 
-/* What dsa_mem_ops.map() returns besides 0 (mapped) and a negative errno. */
+#include <sva/dsa.h>
+
+/*
+ * What dsa_mem_ops.map() returns besides 0 (mapped) and a negative errno:
+ * the public enum sva_dsa_map_result (sva/dsa.h), which a back end set with
+ * sva_dsa_set_dma() returns too, under the engine's names.
+ */
 enum dsa_mem_result {
 	/* Not present and no block on fault: partial completion, status 0x03. */
-	DSA_MEM_FAULT = 1,
+	DSA_MEM_FAULT = SVA_DSA_MAP_FAULT,
 	/* Blocked on the fault and the page response was Invalid Request: 0x04. */
-	DSA_MEM_FAULT_IR = 2,
+	DSA_MEM_FAULT_IR = SVA_DSA_MAP_FAULT_IR,
 	/* The translation itself failed (ATS error): DSA_COMP_TRANSLATION_FAIL. */
-	DSA_MEM_XLAT_ERR = 3,
+	DSA_MEM_XLAT_ERR = SVA_DSA_MAP_XLAT_ERR,
 };
 
 /*
