@@ -13,14 +13,16 @@
 
 #include "scenario.h"
 #include "sva_cli.h"
+#include "textfile.h"
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sva run [FILE.json] [--seed N] [--json] [--trace FILE] [--timing FILE] [--quiet]\n"
+		"usage: sva run [FILE.json | -] [--seed N] [--json] [--trace FILE] [--timing FILE] [--quiet]\n"
 		"\n"
 		"Run a scenario - the built-in one, which walks through the whole SVA story,\n"
-		"or FILE.json (see docs/scenarios.md) - on the virtual clock, and report the\n"
+		"or FILE.json (see docs/scenarios.md), or - for standard input - on the\n"
+		"virtual clock, and report the\n"
 		"configuration, each process and its PASID, the work queues, the device work,\n"
 		"the IOMMU, latency and a timeline of the key events.\n"
 		"\n"
@@ -35,6 +37,30 @@ static void run_usage(FILE *f)
 		"\n"
 		"Exit status: 0 success, 1 the run failed (a step failed, data differed, or the\n"
 		"simulation deadlocked), 2 bad usage or a bad scenario or configuration file.\n");
+}
+
+/*
+ * "sva run -": the scenario on standard input (sva torture --print SEED |
+ * sva run -), read with the same cap as a file; relative paths in it are
+ * taken from the current directory.
+ */
+static int load_stdin(struct scenario **s, char *err, size_t errlen)
+{
+	char why[160], *text;
+	int r;
+
+	if (isatty(STDIN_FILENO)) {
+		snprintf(err, errlen, "standard input: is a terminal; pipe a scenario in, or name a file");
+		return -EINVAL;
+	}
+	r = sva_read_text_fd(STDIN_FILENO, SVA_SCENARIO_MAX, "a scenario", &text, why, sizeof(why));
+	if (r) {
+		snprintf(err, errlen, "standard input: %s", why);
+		return r;
+	}
+	r = scenario_parse(text, "standard input", "", s, err, errlen);
+	free(text);
+	return r;
 }
 
 int sva_cmd_run(int argc, char **argv)
@@ -103,8 +129,11 @@ int sva_cmd_run(int argc, char **argv)
 		fprintf(stderr, "sva run: --timing: %s\n", err);
 		return SVA_EXIT_USAGE;
 	}
-	r = file ? scenario_load(file, &s, err, sizeof(err))
-		 : scenario_parse(scenario_default_text(), "default scenario", "", &s, err, sizeof(err));
+	if (file && !strcmp(file, "-"))
+		r = load_stdin(&s, err, sizeof(err));
+	else
+		r = file ? scenario_load(file, &s, err, sizeof(err))
+			 : scenario_parse(scenario_default_text(), "default scenario", "", &s, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "sva run: %s\n", err);
 		return SVA_EXIT_USAGE;
@@ -128,7 +157,8 @@ int sva_cmd_run(int argc, char **argv)
 		if (errno == ENOMEM)
 			sva_out_of_memory("building the system");
 		if (err[0])
-			fprintf(stderr, "sva run: %s: $.accel_config (%s): %s\n", file ? file : "default scenario",
+			fprintf(stderr, "sva run: %s: $.accel_config (%s): %s\n",
+				!file ? "default scenario" : strcmp(file, "-") ? file : "standard input",
 				!s->accel_config ? "the default configuration" :
 				s->accel_config[0] != '{' && s->accel_config[0] != '[' ? s->accel_config : "inline",
 				err);
