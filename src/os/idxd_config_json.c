@@ -71,16 +71,23 @@ void idxd_cfg_group_init(struct idxd_cfg_group *g, int id, const struct idxd_cap
 	g->batch_progress_limit = -1;
 }
 
+/* One more line in a bounded list; past the end, lines are counted, not kept. */
+static void add_line(char (*lines)[IDXD_CFG_NOTE_LEN], unsigned int *n, unsigned int *dropped,
+		     const char *fmt, va_list ap)
+{
+	if (*n == IDXD_CFG_MAX_NOTES) {
+		(*dropped)++;
+		return;
+	}
+	vsnprintf(lines[(*n)++], IDXD_CFG_NOTE_LEN, fmt, ap);
+}
+
 void idxd_cfg_note(struct idxd_config *cfg, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cfg->nr_notes == IDXD_CFG_MAX_NOTES) {
-		cfg->notes_dropped++;
-		return;
-	}
 	va_start(ap, fmt);
-	vsnprintf(cfg->notes[cfg->nr_notes++], IDXD_CFG_NOTE_LEN, fmt, ap);
+	add_line(cfg->notes, &cfg->nr_notes, &cfg->notes_dropped, fmt, ap);
 	va_end(ap);
 }
 
@@ -88,12 +95,8 @@ void idxd_cfg_unmodelled(struct idxd_config *cfg, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cfg->nr_unmodelled == IDXD_CFG_MAX_NOTES) {
-		cfg->unmodelled_dropped++;
-		return;
-	}
 	va_start(ap, fmt);
-	vsnprintf(cfg->unmodelled[cfg->nr_unmodelled++], IDXD_CFG_NOTE_LEN, fmt, ap);
+	add_line(cfg->unmodelled, &cfg->nr_unmodelled, &cfg->unmodelled_dropped, fmt, ap);
 	va_end(ap);
 }
 
