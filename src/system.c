@@ -55,6 +55,8 @@ static int probe_accels(struct sva_system *sys, char *err, size_t errlen)
 	for (unsigned i = 0; i < ic->nr_devices && !r; i++) {
 		struct sva_idxd *d;
 
+		if (ic->devices[i].iaa)
+			continue;	/* kept in the file, not modelled: no device, no /dev node */
 		r = sva_idxd_probe(&sys->kernel, &ic->devices[i], &d, err, errlen);
 		if (!r) {
 			struct sva_idxd **tail = &sys->kernel.idxds;

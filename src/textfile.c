@@ -27,6 +27,15 @@ static void cap_text(size_t cap, char *buf, size_t len)
 		snprintf(buf, len, "%zu bytes", cap);
 }
 
+/* Terminate @buf's @len bytes; text has no NUL byte in it. */
+static int text_only(char *buf, size_t len, char *err, size_t errlen)
+{
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return say(err, errlen, -EINVAL, "%s", "contains a NUL byte: not a JSON text file");
+	return 0;
+}
+
 int sva_read_text_file(const char *path, size_t cap, const char *what, char **out,
 		       char *err, size_t errlen)
 {
@@ -85,16 +94,66 @@ int sva_read_text_file(const char *path, size_t cap, const char *what, char **ou
 	}
 	if (!rc && len > (size_t)st.st_size)
 		rc = say(err, errlen, -EIO, "%s", "read error: the file grew while it was read");
-	if (!rc) {
-		buf[len] = '\0';
-		if (strlen(buf) != len)
-			rc = say(err, errlen, -EINVAL, "%s", "contains a NUL byte: not a JSON text file");
-	}
+	if (!rc)
+		rc = text_only(buf, len, err, errlen);
 	if (rc)
 		free(buf);
 	else
 		*out = buf;
 out:
 	close(fd);
+	return rc;
+}
+
+int sva_read_text_fd(int fd, size_t cap, const char *what, char **out, char *err, size_t errlen)
+{
+	size_t len = 0, size = 0;
+	char *buf = NULL, limit[32];
+	int rc = 0;
+
+	*out = NULL;
+	cap_text(cap, limit, sizeof(limit));
+	for (;;) {
+		ssize_t n;
+
+		/* Room for one byte past the cap: that byte is what proves the input too long. */
+		if (size - len < 2) {
+			size_t nsize = size ? 2 * size : 64 * 1024;
+			char *nb;
+
+			if (nsize > cap + 2)
+				nsize = cap + 2;
+			nb = nsize > size ? realloc(buf, nsize) : NULL;
+			if (!nb) {
+				rc = say(err, errlen, -ENOMEM, "%s", "out of memory");
+				break;
+			}
+			buf = nb;
+			size = nsize;
+		}
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = say(err, errlen, -EIO, "read error: %s", strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > cap) {
+			snprintf(err, errlen, "larger than the %s limit for %s", limit, what);
+			rc = -EFBIG;
+			break;
+		}
+	}
+	if (!rc && !buf)
+		rc = say(err, errlen, -ENOMEM, "%s", "out of memory");
+	if (!rc)
+		rc = text_only(buf, len, err, errlen);
+	if (rc)
+		free(buf);
+	else
+		*out = buf;
 	return rc;
 }

@@ -23,4 +23,10 @@
 int sva_read_text_file(const char *path, size_t cap, const char *what, char **out,
 		       char *err, size_t errlen);
 
+/*
+ * The same for a stream already open (standard input for "sva run -"): read
+ * until end of file, refusing more than @cap bytes or a NUL byte.
+ */
+int sva_read_text_fd(int fd, size_t cap, const char *what, char **out, char *err, size_t errlen);
+
 #endif

@@ -61,12 +61,24 @@ static void show_usage(FILE *f)
 		"Exit status: 0 success, 2 bad usage or bad file.\n");
 }
 
-static int load(const char *path, struct idxd_config **cfg)
+void sva_note_unmodelled(const char *cmd, const char *file, const struct idxd_config *cfg)
+{
+	if (!cfg->nr_unmodelled)
+		return;
+	fprintf(stderr, "%s: note: %s: kept but not modelled: ", cmd, file);
+	for (unsigned int i = 0; i < cfg->nr_unmodelled; i++)
+		fprintf(stderr, "%s%s", i ? "; " : "", cfg->unmodelled[i]);
+	if (cfg->unmodelled_dropped)
+		fprintf(stderr, "; and %u more", cfg->unmodelled_dropped);
+	fprintf(stderr, "\n");
+}
+
+static int load(const char *cmd, const char *path, struct idxd_config **cfg)
 {
 	char err[IDXD_CFG_ERR_LEN];
 
 	if (idxd_config_load_file(path, NULL, cfg, err, sizeof(err))) {
-		fprintf(stderr, "%s: %s\n", path, err);
+		fprintf(stderr, "%s: %s: %s\n", cmd, path, err);
 		return SVA_EXIT_USAGE;
 	}
 	return SVA_EXIT_OK;
@@ -131,9 +143,10 @@ static int cmd_validate(int argc, char **argv)
 	path = one_file(argc, argv, NULL, validate_usage, &ret);
 	if (!path)
 		return ret;
-	ret = load(path, &cfg);
+	ret = load("sva config validate", path, &cfg);
 	if (ret)
 		return ret;
+	sva_note_unmodelled("sva config validate", path, cfg);
 	count(cfg, n);
 	printf("%s: ok (%u %s, %u %s, %u %s, %u %s)\n", path,
 	       cfg->nr_devices, plural(cfg->nr_devices, "device", "devices"),
@@ -220,8 +233,8 @@ static void show_device(const struct idxd_config *cfg, const struct idxd_cfg_dev
 
 	for (unsigned int i = 0; i < dev->nr_wqs; i++)
 		total += dev->wqs[i].size;
-	printf("dsa%d: %u %s, %u %s, %u %s; WQ entries %u of %u; read_buffer_limit %u\n",
-	       dev->id, dev->nr_groups, plural(dev->nr_groups, "group", "groups"),
+	printf("%s%d%s: %u %s, %u %s, %u %s; WQ entries %u of %u; read_buffer_limit %u\n",
+	       idxd_cfg_dev_prefix(dev), dev->id, dev->iaa ? " (IAA device, not modelled)" : "", dev->nr_groups, plural(dev->nr_groups, "group", "groups"),
 	       dev->nr_wqs, plural(dev->nr_wqs, "WQ", "WQs"),
 	       dev->nr_engines, plural(dev->nr_engines, "engine", "engines"),
 	       total, cfg->caps.max_wq_size, dev->read_buffer_limit);
@@ -253,7 +266,7 @@ static int cmd_show(int argc, char **argv)
 	path = one_file(argc, argv, &json, show_usage, &ret);
 	if (!path)
 		return ret;
-	ret = load(path, &cfg);
+	ret = load("sva config show", path, &cfg);
 	if (ret)
 		return ret;
 	if (json) {
@@ -269,6 +282,10 @@ static int cmd_show(int argc, char **argv)
 	} else {
 		for (unsigned int i = 0; i < cfg->nr_devices; i++)
 			show_device(cfg, &cfg->devices[i]);
+		for (unsigned int i = 0; i < cfg->nr_unmodelled; i++)
+			printf("not modelled (kept): %s\n", cfg->unmodelled[i]);
+		if (cfg->unmodelled_dropped)
+			printf("not modelled (kept): %u more not shown\n", cfg->unmodelled_dropped);
 		for (unsigned int i = 0; i < cfg->nr_notes; i++)
 			printf("note: %s\n", cfg->notes[i]);
 		if (cfg->notes_dropped)

@@ -11,16 +11,19 @@
 #include <sva/timing.h>
 #include <sva/trace.h>
 
+#include "os/idxd_config.h"
 #include "scenario.h"
 #include "sva_cli.h"
+#include "textfile.h"
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sva run [FILE.json] [--seed N] [--json] [--trace FILE] [--timing FILE] [--quiet]\n"
+		"usage: sva run [FILE.json | -] [--seed N] [--json] [--trace FILE] [--timing FILE] [--quiet]\n"
 		"\n"
 		"Run a scenario - the built-in one, which walks through the whole SVA story,\n"
-		"or FILE.json (see docs/scenarios.md) - on the virtual clock, and report the\n"
+		"or FILE.json (see docs/scenarios.md), or - for standard input - on the\n"
+		"virtual clock, and report the\n"
 		"configuration, each process and its PASID, the work queues, the device work,\n"
 		"the IOMMU, latency and a timeline of the key events.\n"
 		"\n"
@@ -37,6 +40,84 @@ static void run_usage(FILE *f)
 		"simulation deadlocked), 2 bad usage or a bad scenario or configuration file.\n");
 }
 
+/*
+ * "sva run -": the scenario on standard input (sva torture --print SEED |
+ * sva run -), read with the same cap as a file; relative paths in it are
+ * taken from the current directory.
+ */
+static int load_stdin(struct scenario **s, char *err, size_t errlen)
+{
+	char why[160], *text;
+	int r;
+
+	if (isatty(STDIN_FILENO)) {
+		snprintf(err, errlen, "standard input: is a terminal; pipe a scenario in, or name a file");
+		return -EINVAL;
+	}
+	r = sva_read_text_fd(STDIN_FILENO, SVA_SCENARIO_MAX, "a scenario", &text, why, sizeof(why));
+	if (r) {
+		snprintf(err, errlen, "standard input: %s", why);
+		return r;
+	}
+	r = scenario_parse(text, "standard input", "", s, err, errlen);
+	free(text);
+	return r;
+}
+
+/* A step that opens a WQ of a device the configuration has but sva does not model. */
+static const struct step *opens_unmodelled(const struct steplist *l, const struct idxd_config *ic,
+					    const struct idxd_cfg_device **dev)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		int d, q;
+		char end;
+
+		if (l->steps[i].kind != ST_OPEN || sscanf(l->steps[i].b, "wq%d.%d%c", &d, &q, &end) != 2)
+			continue;
+		*dev = idxd_cfg_find_device(ic, d);
+		if (*dev && (*dev)->iaa)
+			return &l->steps[i];
+	}
+	return NULL;
+}
+
+/*
+ * What the scenario's accel-config configures and sva does not model: a
+ * note each on stderr, and a scenario that opens an IAA device's WQ is
+ * refused here, by name, rather than failing at run time with ENOENT.
+ * A configuration that does not load is left to the system build to report.
+ */
+static int check_unmodelled(const struct scenario *s, const char *label)
+{
+	const char *src = s->accel_config;
+	struct idxd_config *ic = NULL;
+	char err[IDXD_CFG_ERR_LEN];
+	int ret = SVA_EXIT_OK;
+
+	if (!src)
+		return SVA_EXIT_OK;
+	if ((*src == '{' || *src == '[') ? idxd_config_parse_string(src, NULL, &ic, err, sizeof(err))
+					 : idxd_config_load_file(src, NULL, &ic, err, sizeof(err)))
+		return SVA_EXIT_OK;
+	sva_note_unmodelled("sva run", *src == '{' || *src == '[' ? "$.accel_config" : src, ic);
+	for (unsigned p = 0; p < s->nprocs && !ret; p++) {
+		const struct scn_proc *sp = &s->procs[p];
+		const struct idxd_cfg_device *dev = NULL;
+		const struct step *st = opens_unmodelled(&sp->main, ic, &dev);
+
+		for (unsigned l = 0; !st && l < sp->nlists; l++)
+			st = opens_unmodelled(&sp->lists[l], ic, &dev);
+		if (st) {
+			fprintf(stderr, "sva run: %s: %s: %s is a WQ of %s%d, an IAA device; sva models DSA "
+				"devices only (the configuration keeps it, nothing can open it)\n",
+				label, st->path, st->b, idxd_cfg_dev_prefix(dev), dev->id);
+			ret = SVA_EXIT_USAGE;
+		}
+	}
+	idxd_config_free(ic);
+	return ret;
+}
+
 int sva_cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -50,7 +131,7 @@ int sva_cmd_run(int argc, char **argv)
 	};
 	struct run_opts ro = { 0 };
 	bool json = false, quiet = false;
-	const char *trace_path = NULL, *file = NULL, *timing_path = NULL;
+	const char *trace_path = NULL, *file = NULL, *timing_path = NULL, *label;
 	struct sva_timing timing;
 	struct sva_system_config cfg = { 0 };
 	struct run_result res;
@@ -103,10 +184,18 @@ int sva_cmd_run(int argc, char **argv)
 		fprintf(stderr, "sva run: --timing: %s\n", err);
 		return SVA_EXIT_USAGE;
 	}
-	r = file ? scenario_load(file, &s, err, sizeof(err))
-		 : scenario_parse(scenario_default_text(), "default scenario", "", &s, err, sizeof(err));
+	if (file && !strcmp(file, "-"))
+		r = load_stdin(&s, err, sizeof(err));
+	else
+		r = file ? scenario_load(file, &s, err, sizeof(err))
+			 : scenario_parse(scenario_default_text(), "default scenario", "", &s, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "sva run: %s\n", err);
+		return SVA_EXIT_USAGE;
+	}
+	label = !file ? "default scenario" : strcmp(file, "-") ? file : "standard input";
+	if (check_unmodelled(s, label)) {
+		scenario_free(s);
 		return SVA_EXIT_USAGE;
 	}
 	if (ro.seed_given)
@@ -128,7 +217,7 @@ int sva_cmd_run(int argc, char **argv)
 		if (errno == ENOMEM)
 			sva_out_of_memory("building the system");
 		if (err[0])
-			fprintf(stderr, "sva run: %s: $.accel_config (%s): %s\n", file ? file : "default scenario",
+			fprintf(stderr, "sva run: %s: $.accel_config (%s): %s\n", label,
 				!s->accel_config ? "the default configuration" :
 				s->accel_config[0] != '{' && s->accel_config[0] != '[' ? s->accel_config : "inline",
 				err);

@@ -27,7 +27,8 @@
 static void torture_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sva torture [--seeds N] [--from S] [--jobs J] [--print] [--verbose]\n"
+		"usage: sva torture [--seeds N] [--from S] [--jobs J] [--verbose]\n"
+		"       sva torture --print [S]\n"
 		"\n"
 		"Run N random scenarios (seeds S, S+1, ...): random accelerator configurations,\n"
 		"processes, threads, mappings, submissions, forks, exits, munmaps, migrations\n"
@@ -40,7 +41,8 @@ static void torture_usage(FILE *f)
 		"  --seeds N    how many seeds, 1 to 1000000 (default 100)\n"
 		"  --from S     first seed (default 1); S+N-1 must not pass 2^63-1\n"
 		"  --jobs J     seeds run in parallel processes (default 1)\n"
-		"  --print      print the scenario of seed S as JSON (replay it with sva run)\n"
+		"  --print [S]  print the scenario of seed S as JSON; replay it with\n"
+		"               'sva torture --print S | sva run -'\n"
 		"  --verbose    one line per seed\n"
 		"  -h, --help   this text\n"
 		"\n"
@@ -179,6 +181,15 @@ int sva_cmd_torture(int argc, char **argv)
 		default: torture_usage(stderr); return SVA_EXIT_USAGE;
 		}
 	}
+	/* sva torture --print SEED: the seed named right there, as a replay reads it. */
+	if (print && optind == argc - 1) {
+		if (!sva_parse_seed(argv[optind], &from)) {
+			fprintf(stderr, "sva torture: --print: '%s' is not a seed (0 to %lld, decimal or 0x hex)\n",
+				argv[optind], (long long)SVA_SEED_MAX);
+			return SVA_EXIT_USAGE;
+		}
+		optind++;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "sva torture: unexpected argument '%s'\n", argv[optind]);
 		return SVA_EXIT_USAGE;
@@ -263,7 +274,7 @@ int sva_cmd_torture(int argc, char **argv)
 			       WIFSIGNALED(status) ? "signal" : "exit status",
 			       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), j->buf);
 			printf("  replay: sva torture --from %llu --seeds 1   "
-			       "(scenario: sva torture --print --from %llu)\n",
+			       "(or as a scenario: sva torture --print %llu | sva run -)\n",
 			       (unsigned long long)j->seed, (unsigned long long)j->seed);
 		}
 	}

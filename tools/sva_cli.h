@@ -45,6 +45,14 @@ bool sva_parse_u64(const char *s, uint64_t *out);
  */
 int sva_close_output(FILE *f);
 
+/*
+ * What an accel-config file configures that sva does not model (IAA
+ * devices, DSA 2.0 attributes): one "CMD: note: FILE: ..." line each on
+ * stderr, once per command.
+ */
+struct idxd_config;
+void sva_note_unmodelled(const char *cmd, const char *file, const struct idxd_config *cfg);
+
 #define SVA_SEED_MAX	INT64_MAX
 bool sva_parse_seed(const char *s, uint64_t *out);
 

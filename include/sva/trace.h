@@ -70,7 +70,11 @@ void sva_trace_complete(struct sva_sim *sim, int track, const char *cat,
 void sva_trace_instant(struct sva_sim *sim, int track, const char *cat,
 		       const char *name, const struct sva_trace_arg *args,
 		       unsigned nargs);
-/* A counter sample, now (drawn as a graph in the group). */
+/*
+ * A counter sample, now (drawn as a graph in the group).  The series is
+ * named "<track's name> <name>" ("wq0.1 occupancy"): viewers key counters by
+ * group and name, so each track's counters stay series of their own.
+ */
 void sva_trace_counter(struct sva_sim *sim, int track, const char *name,
 		       int64_t value);
 

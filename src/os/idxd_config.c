@@ -227,7 +227,7 @@ static bool parse_dev_name(const char *name, const char *prefix, bool two,
  * D must be the enclosing device's number.
  */
 static int get_sub_dev(struct pctx *p, const char *where, struct json_object *o,
-		       const char *prefix, int dev_id, int *id)
+		       const char *prefix, const struct idxd_cfg_device *dev, int *id)
 {
 	struct json_object *d;
 	const char *name;
@@ -245,9 +245,9 @@ static int get_sub_dev(struct pctx *p, const char *where, struct json_object *o,
 	if (!parse_dev_name(name, prefix, true, &dn, &n))
 		return perr(p, -EINVAL, "%s: dev \"%s\" is not of the form \"%sD.N\"",
 			    where, name, prefix);
-	if ((int)dn != dev_id)
-		return perr(p, -EINVAL, "%s: dev \"%s\" belongs to device %u, not to dsa%d",
-			    where, name, dn, dev_id);
+	if ((int)dn != dev->id)
+		return perr(p, -EINVAL, "%s: dev \"%s\" belongs to device %u, not to %s%d",
+			    where, name, dn, idxd_cfg_dev_prefix(dev), dev->id);
 	*id = (int)n;
 	return 0;
 }
@@ -283,14 +283,14 @@ static int open_sub(struct pctx *p, const struct idxd_cfg_device *dev, struct js
 		    const char *where, const char *prefix, unsigned int nr, unsigned int max,
 		    char path[64], int *id)
 {
-	int rc = get_sub_dev(p, where, o, prefix, dev->id, id);
+	int rc = get_sub_dev(p, where, o, prefix, dev, id);
 
 	if (rc)
 		return rc;
-	snprintf(path, 64, "dsa%d/%s%d.%d", dev->id, prefix, dev->id, *id);
+	snprintf(path, 64, "%s%d/%s%d.%d", idxd_cfg_dev_prefix(dev), dev->id, prefix, dev->id, *id);
 	if (nr == max)
-		return perr(p, -ERANGE, "%s: too many %ss in dsa%d (at most %u)", path,
-			    prefix, dev->id, max);
+		return perr(p, -ERANGE, "%s: too many %ss in %s%d (at most %u)", path,
+			    prefix, idxd_cfg_dev_prefix(dev), dev->id, max);
 	return 0;
 }
 
@@ -494,6 +494,17 @@ static int set_string(struct pctx *p, const char *path, const char *key,
 	return 0;
 }
 
+/*
+ * A DSA 2.0 attribute set on a device the model does not give it to: kept
+ * (written back, shown) and noted, since the model does not act on it.
+ * IAA devices are not modelled as a whole; their attributes need no note.
+ */
+static void dsa2_attr(struct pctx *p, const char *path, const char *key, bool modelled)
+{
+	if (!modelled && strncmp(path, "iax", 3))
+		idxd_cfg_unmodelled(p->cfg, "%s: %s (a DSA 2.0 attribute)", path, key);
+}
+
 static int parse_wq_key(struct pctx *p, const char *path, const char *key,
 			struct json_object *v, struct idxd_cfg_wq *wq, int container)
 {
@@ -507,8 +518,10 @@ static int parse_wq_key(struct pctx *p, const char *path, const char *key,
 		return parse_wq_type(p, path, v, wq);
 	if (!strcmp(key, "state"))
 		return parse_wq_state(p, path, v, wq);
-	if (!strcmp(key, "op_config"))
+	if (!strcmp(key, "op_config")) {
+		dsa2_attr(p, path, key, caps->op_config);
 		return parse_op_config(p, path, v, wq);
+	}
 	if (!strcmp(key, "name"))
 		return set_string(p, path, key, v, &wq->name);
 	if (!strcmp(key, "driver_name"))
@@ -517,8 +530,13 @@ static int parse_wq_key(struct pctx *p, const char *path, const char *key,
 		return get_bool(p, path, key, v, &wq->block_on_fault);
 	if (!strcmp(key, "ats_disable"))
 		return get_bool(p, path, key, v, &wq->ats_disable);
-	if (!strcmp(key, "prs_disable"))
-		return get_bool(p, path, key, v, &wq->prs_disable);
+	if (!strcmp(key, "prs_disable")) {
+		rc = get_bool(p, path, key, v, &wq->prs_disable);
+		/* 0 is what a device without the feature does anyway. */
+		if (!rc && wq->prs_disable)
+			dsa2_attr(p, path, "prs_disable 1", caps->wq_prs_disable);
+		return rc;
+	}
 	if (!strcmp(key, "group_id")) {
 		rc = get_int(p, path, key, v, -1, 9999, &wq->group_id);
 		return rc ? rc : check_container(p, path, wq->group_id, container);
@@ -642,10 +660,11 @@ static int parse_group_key(struct pctx *p, struct idxd_cfg_device *dev, const ch
 		return get_int(p, path, key, v, -1, 7, &g->traffic_class_a);
 	if (!strcmp(key, "traffic_class_b"))
 		return get_int(p, path, key, v, -1, 7, &g->traffic_class_b);
-	if (!strcmp(key, "desc_progress_limit"))
-		return get_int(p, path, key, v, 0, 3, &g->desc_progress_limit);
-	if (!strcmp(key, "batch_progress_limit"))
-		return get_int(p, path, key, v, 0, 3, &g->batch_progress_limit);
+	if (!strcmp(key, "desc_progress_limit") || !strcmp(key, "batch_progress_limit")) {
+		dsa2_attr(p, path, key, p->cfg->caps.progress_limit);
+		return get_int(p, path, key, v, 0, 3, key[0] == 'd' ? &g->desc_progress_limit :
+							       &g->batch_progress_limit);
+	}
 	if (strcmp(key, "work_queues") && strcmp(key, "engines") && !is_list_only(key))
 		note_unknown(p, path, key);
 	return 0;
@@ -700,6 +719,7 @@ static int parse_device_key(struct pctx *p, struct idxd_cfg_device *dev, const c
 		return rc;
 	}
 	if (!strcmp(key, "event_log_size")) {
+		dsa2_attr(p, path, key, p->cfg->caps.event_log);
 		rc = get_uint(p, path, key, v, INT32_MAX, &u);
 		dev->event_log_size = (int)u;
 		return rc;
@@ -717,6 +737,7 @@ static int parse_device(struct pctx *p, struct json_object *o, size_t idx)
 	unsigned int n, unused;
 	char where[32], path[32];
 	const char *name;
+	bool iaa;
 	int rc;
 
 	snprintf(where, sizeof(where), "device [%zu]", idx);
@@ -728,22 +749,23 @@ static int parse_device(struct pctx *p, struct json_object *o, size_t idx)
 	rc = get_str(p, where, "dev", d, &name);
 	if (rc)
 		return rc;
-	if (parse_dev_name(name, "iax", false, &n, &unused))
-		return perr(p, -EOPNOTSUPP,
-			    "%s: dev \"%s\" is an IAA device; sva models DSA devices only",
+	iaa = parse_dev_name(name, "iax", false, &n, &unused);
+	if (!iaa && !parse_dev_name(name, "dsa", false, &n, &unused))
+		return perr(p, -EINVAL, "%s: dev \"%s\" is not of the form \"dsaN\" or \"iaxN\"",
 			    where, name);
-	if (!parse_dev_name(name, "dsa", false, &n, &unused))
-		return perr(p, -EINVAL, "%s: dev \"%s\" is not of the form \"dsaN\"", where, name);
-	for (unsigned int i = 0; i < cfg->nr_devices; i++)
-		if (cfg->devices[i].id == (int)n)
-			return perr(p, -EINVAL, "%s: device dsa%u appears twice", where, n);
+	/* DSA and IAA devices share the idxd driver's numbers: dsa0, iax1, dsa2, ... */
+	if (idxd_cfg_find_device(cfg, (int)n))
+		return perr(p, -EINVAL, "%s: device number %u appears twice (%s)", where, n, name);
 	if (cfg->nr_devices == IDXD_CFG_MAX_DEVICES)
 		return perr(p, -ERANGE, "%s: too many devices (at most %d)", where,
 			    IDXD_CFG_MAX_DEVICES);
 	dev = &cfg->devices[cfg->nr_devices++];
 	dev->id = (int)n;
+	dev->iaa = iaa;
 	dev->event_log_size = -1;
-	snprintf(path, sizeof(path), "dsa%u", n);
+	snprintf(path, sizeof(path), "%s", name);
+	if (iaa)
+		idxd_cfg_unmodelled(cfg, "%s: an IAA device (its WQs cannot be opened)", name);
 	json_object_object_foreach(o, key, val) {
 		if (strcmp(key, "dev")) {
 			rc = parse_device_key(p, dev, path, key, val);

@@ -130,7 +130,8 @@ struct idxd_cfg_engine {
 };
 
 struct idxd_cfg_device {
-	int id;				/* N of "dsaN" */
+	int id;				/* N of "dsaN" (or "iaxN": one number space) */
+	bool iaa;			/* an IAA device ("iaxN"): kept and shown, not modelled */
 	unsigned int read_buffer_limit;
 	int event_log_size;		/* -1: not given */
 	unsigned int nr_groups, nr_wqs, nr_engines;
@@ -146,6 +147,13 @@ struct idxd_config {
 	/* Things worth telling the user: unknown keys, values the kernel rounds. */
 	unsigned int nr_notes, notes_dropped;
 	char notes[IDXD_CFG_MAX_NOTES][IDXD_CFG_NOTE_LEN];
+	/*
+	 * What the file configures and sva does not model (IAA devices, DSA 2.0
+	 * attributes on the DSA 1.0 model): kept, written back, shown, refused
+	 * only when used.  One line each, for `config show` and a note on stderr.
+	 */
+	unsigned int nr_unmodelled, unmodelled_dropped;
+	char unmodelled[IDXD_CFG_MAX_NOTES][IDXD_CFG_NOTE_LEN];
 };
 
 /*
@@ -188,6 +196,11 @@ const struct idxd_cfg_group *idxd_cfg_find_group(const struct idxd_cfg_device *d
 
 /* True when the WQ would be enabled: state enabled and a driver can bind. */
 bool idxd_cfg_wq_enabled(const struct idxd_cfg_wq *wq);
+
+/* "dsa" or "iax": the prefix of the device's names. */
+const char *idxd_cfg_dev_prefix(const struct idxd_cfg_device *dev);
+/* The device whose number is @id, or NULL. */
+const struct idxd_cfg_device *idxd_cfg_find_device(const struct idxd_config *cfg, int id);
 
 const char *idxd_cfg_wq_mode_name(enum idxd_cfg_wq_mode m);
 const char *idxd_cfg_wq_type_name(enum idxd_cfg_wq_type t);

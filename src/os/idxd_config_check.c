@@ -63,25 +63,23 @@ static int check_device(struct vctx *v)
 	const struct idxd_cfg_device *dev = v->dev;
 	const struct idxd_caps *c = v->caps;
 
+	const char *kind = idxd_cfg_dev_prefix(dev);
+
 	if (dev->read_buffer_limit > c->max_read_buffers)
 		return verr(v, -EINVAL,
-			    "dsa%d: read_buffer_limit %u is larger than the device's %u read buffers",
-			    dev->id, dev->read_buffer_limit, c->max_read_buffers);
+			    "%s%d: read_buffer_limit %u is larger than the device's %u read buffers",
+			    kind, dev->id, dev->read_buffer_limit, c->max_read_buffers);
 	if (dev->read_buffer_limit && !c->read_buffer_limit)
 		return verr(v, -EOPNOTSUPP,
-			    "dsa%d: read_buffer_limit %u: the device has no read buffer limit support",
-			    dev->id, dev->read_buffer_limit);
-	if (dev->event_log_size >= 0 && !c->event_log)
-		return verr(v, -EOPNOTSUPP,
-			    "dsa%d: event_log_size %d: the device has no event log (DSA 2.0 feature)",
-			    dev->id, dev->event_log_size);
+			    "%s%d: read_buffer_limit %u: the device has no read buffer limit support",
+			    kind, dev->id, dev->read_buffer_limit);
 	if (dev->event_log_size >= 0 && (dev->event_log_size < 64 || dev->event_log_size > 65535))
-		return verr(v, -EINVAL, "dsa%d: event_log_size %d is out of range (64..65535)",
-			    dev->id, dev->event_log_size);
+		return verr(v, -EINVAL, "%s%d: event_log_size %d is out of range (64..65535)",
+			    kind, dev->id, dev->event_log_size);
 	if (!dev->nr_wqs)
 		return verr(v, -EINVAL,
-			    "dsa%d: no WQ is configured (the driver refuses to enable a device without one)",
-			    dev->id);
+			    "%s%d: no WQ is configured (the driver refuses to enable a device without one)",
+			    kind, dev->id);
 	return 0;
 }
 
@@ -121,11 +119,6 @@ static int check_group(struct vctx *v, const struct idxd_cfg_group *g, unsigned 
 			    g->traffic_class_a < -1 || g->traffic_class_a > 7 ? 'a' : 'b',
 			    g->traffic_class_a < -1 || g->traffic_class_a > 7 ?
 			    g->traffic_class_a : g->traffic_class_b);
-	if ((g->desc_progress_limit >= 0 || g->batch_progress_limit >= 0) && !c->progress_limit)
-		return verr(v, -EOPNOTSUPP,
-			    "dsa%d/group%d.%d: %s: the device has no progress limits (DSA 2.0 feature)",
-			    dev->id, dev->id, g->id, g->desc_progress_limit >= 0 ?
-			    "desc_progress_limit" : "batch_progress_limit");
 	if (g->desc_progress_limit > 3 || g->batch_progress_limit > 3)
 		return verr(v, -EINVAL, "dsa%d/group%d.%d: %s %d is out of range (0..3)",
 			    dev->id, dev->id, g->id,
@@ -213,8 +206,8 @@ static int check_engines(struct vctx *v)
 
 /* --- WQs --- */
 
-#define WQ_FMT "dsa%d/wq%d.%d: "
-#define WQ_ARGS(v, wq) (v)->dev->id, (v)->dev->id, (wq)->id
+#define WQ_FMT "%s%d/wq%d.%d: "
+#define WQ_ARGS(v, wq) idxd_cfg_dev_prefix((v)->dev), (v)->dev->id, (v)->dev->id, (wq)->id
 
 /* Rules that hold for every WQ the file lists, enabled or not. */
 static int check_wq_static(struct vctx *v, const struct idxd_cfg_wq *wq, unsigned int idx)
@@ -269,10 +262,6 @@ static int check_wq_features(struct vctx *v, const struct idxd_cfg_wq *wq)
 		return verr(v, -EOPNOTSUPP,
 			    WQ_FMT "block_on_fault 1: the device does not support block on fault (GENCAP bit 0)",
 			    WQ_ARGS(v, wq));
-	if (wq->prs_disable && !c->wq_prs_disable)
-		return verr(v, -EOPNOTSUPP,
-			    WQ_FMT "prs_disable 1: the device has no per-WQ PRS disable (DSA 2.0 feature)",
-			    WQ_ARGS(v, wq));
 	if (wq->block_on_fault && wq->prs_disable)
 		return verr(v, -EINVAL,
 			    WQ_FMT "block_on_fault 1 with prs_disable 1 (blocking on a fault needs page requests)",
@@ -280,10 +269,6 @@ static int check_wq_features(struct vctx *v, const struct idxd_cfg_wq *wq)
 	if (wq->ats_disable && !c->wq_ats_disable)
 		return verr(v, -EOPNOTSUPP,
 			    WQ_FMT "ats_disable 1: the device has no per-WQ ATS disable",
-			    WQ_ARGS(v, wq));
-	if (wq->has_op_config && !c->op_config)
-		return verr(v, -EOPNOTSUPP,
-			    WQ_FMT "op_config: the device has no per-WQ operation configuration (DSA 2.0 feature)",
 			    WQ_ARGS(v, wq));
 	return 0;
 }
@@ -424,8 +409,22 @@ static int check_caps(struct vctx *v)
 	return 0;
 }
 
+/*
+ * An IAA device is not modelled, but its file must still make sense: it is
+ * checked like a DSA with the IAA's eight engines (Sapphire Rapids IAA 1.0:
+ * 8 WQs, 128 entries, 4 groups, 8 engines).
+ */
+static struct idxd_caps iaa_caps(const struct idxd_caps *dsa)
+{
+	struct idxd_caps c = *dsa;
+
+	c.max_engines = 8;
+	return c;
+}
+
 int idxd_config_validate(const struct idxd_config *cfg, char *err, size_t errlen)
 {
+	struct idxd_caps iaa = iaa_caps(&cfg->caps);
 	struct vctx v = { .caps = &cfg->caps, .err = err, .errlen = errlen };
 	int rc = check_caps(&v);
 
@@ -433,9 +432,11 @@ int idxd_config_validate(const struct idxd_config *cfg, char *err, size_t errlen
 		rc = verr(&v, -EINVAL, "the configuration has no devices");
 	for (unsigned int i = 0; !rc && i < cfg->nr_devices; i++) {
 		v.dev = &cfg->devices[i];
+		v.caps = v.dev->iaa ? &iaa : &cfg->caps;
 		for (unsigned int j = 0; j < i; j++)
 			if (cfg->devices[j].id == v.dev->id)
-				return verr(&v, -EINVAL, "dsa%d: device appears twice", v.dev->id);
+				return verr(&v, -EINVAL, "%s%d: device appears twice",
+					    idxd_cfg_dev_prefix(v.dev), v.dev->id);
 		rc = check_device(&v);
 		if (!rc)
 			rc = check_groups(&v);

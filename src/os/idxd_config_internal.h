@@ -16,4 +16,8 @@ void idxd_cfg_group_init(struct idxd_cfg_group *g, int id, const struct idxd_cap
 void idxd_cfg_note(struct idxd_config *cfg, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Remember something kept but not modelled (struct idxd_config's unmodelled). */
+void idxd_cfg_unmodelled(struct idxd_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif

@@ -71,17 +71,46 @@ void idxd_cfg_group_init(struct idxd_cfg_group *g, int id, const struct idxd_cap
 	g->batch_progress_limit = -1;
 }
 
+/* One more line in a bounded list; past the end, lines are counted, not kept. */
+static void add_line(char (*lines)[IDXD_CFG_NOTE_LEN], unsigned int *n, unsigned int *dropped,
+		     const char *fmt, va_list ap)
+{
+	if (*n == IDXD_CFG_MAX_NOTES) {
+		(*dropped)++;
+		return;
+	}
+	vsnprintf(lines[(*n)++], IDXD_CFG_NOTE_LEN, fmt, ap);
+}
+
 void idxd_cfg_note(struct idxd_config *cfg, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cfg->nr_notes == IDXD_CFG_MAX_NOTES) {
-		cfg->notes_dropped++;
-		return;
-	}
 	va_start(ap, fmt);
-	vsnprintf(cfg->notes[cfg->nr_notes++], IDXD_CFG_NOTE_LEN, fmt, ap);
+	add_line(cfg->notes, &cfg->nr_notes, &cfg->notes_dropped, fmt, ap);
 	va_end(ap);
+}
+
+void idxd_cfg_unmodelled(struct idxd_config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_line(cfg->unmodelled, &cfg->nr_unmodelled, &cfg->unmodelled_dropped, fmt, ap);
+	va_end(ap);
+}
+
+const char *idxd_cfg_dev_prefix(const struct idxd_cfg_device *dev)
+{
+	return dev->iaa ? "iax" : "dsa";
+}
+
+const struct idxd_cfg_device *idxd_cfg_find_device(const struct idxd_config *cfg, int id)
+{
+	for (unsigned int i = 0; i < cfg->nr_devices; i++)
+		if (cfg->devices[i].id == id)
+			return &cfg->devices[i];
+	return NULL;
 }
 
 void idxd_config_free(struct idxd_config *cfg)
@@ -234,7 +263,7 @@ static struct json_object *wq_json(const struct idxd_config *cfg, int d,
 	if (wq->driver_name[0])
 		put(o, "driver_name", json_object_new_string(wq->driver_name));
 	put(o, "threshold", json_object_new_int64(wq->threshold));
-	if (cfg->caps.wq_prs_disable)
+	if (cfg->caps.wq_prs_disable || wq->prs_disable)
 		put(o, "prs_disable", json_object_new_int(wq->prs_disable));
 	put(o, "ats_disable", json_object_new_int(wq->ats_disable));
 	if (wq->has_op_config)
@@ -308,7 +337,7 @@ static struct json_object *device_json(const struct idxd_config *cfg,
 {
 	struct json_object *o = json_object_new_object(), *groups, *m;
 
-	put(o, "dev", dev_name("dsa", dev->id, -1));
+	put(o, "dev", dev_name(idxd_cfg_dev_prefix(dev), dev->id, -1));
 	put(o, "read_buffer_limit", json_object_new_int64(dev->read_buffer_limit));
 	if (dev->event_log_size >= 0)
 		put(o, "event_log_size", json_object_new_int(dev->event_log_size));
@@ -373,7 +402,7 @@ static bool group_equal(const struct idxd_cfg_group *a, const struct idxd_cfg_gr
  */
 static bool device_equal(const struct idxd_cfg_device *a, const struct idxd_cfg_device *b)
 {
-	if (a->id != b->id || a->read_buffer_limit != b->read_buffer_limit ||
+	if (a->id != b->id || a->iaa != b->iaa || a->read_buffer_limit != b->read_buffer_limit ||
 	    a->event_log_size != b->event_log_size || a->nr_groups != b->nr_groups ||
 	    a->nr_wqs != b->nr_wqs || a->nr_engines != b->nr_engines)
 		return false;

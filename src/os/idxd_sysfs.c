@@ -257,11 +257,13 @@ struct idxd_sysfs *idxd_sysfs_create(const struct idxd_config *cfg, char *err, s
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	memcpy(sorted, cfg->devices, cfg->nr_devices * sizeof(*sorted));
-	qsort(sorted, cfg->nr_devices, sizeof(*sorted), dev_cmp);
+	/* IAA devices are not modelled: the tree has the DSAs only. */
+	for (unsigned int i = 0; i < cfg->nr_devices; i++)
+		if (!cfg->devices[i].iaa)
+			sorted[s->nr_devs++] = cfg->devices[i];
+	qsort(sorted, s->nr_devs, sizeof(*sorted), dev_cmp);
 	s->caps = cfg->caps;
 	s->loaded = true;
-	s->nr_devs = cfg->nr_devices;
 	for (unsigned int i = 0; i < s->nr_devs; i++) {
 		s->devs[i].id = sorted[i].id;
 		idxd_sysfs_dev_reset(&s->devs[i], &s->caps);

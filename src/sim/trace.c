@@ -293,15 +293,26 @@ void sva_trace_instant(struct sva_sim *sim, int track, const char *cat,
 	fputc('}', tr->f);
 }
 
+/*
+ * Perfetto's JSON importer keys a counter track by (pid, name) and ignores
+ * the tid: two tracks of one group writing "occupancy" would merge into one
+ * line.  The series is named after its track ("wq0.1 occupancy"), which is
+ * unique in its group, so every (track, name) pair is a series of its own.
+ */
 void sva_trace_counter(struct sva_sim *sim, int track, const char *name, int64_t value)
 {
 	struct sva_tracer *tr = &sim->trace;
+	char series[sizeof(tr->tracks[0].name) + 64];
 
 	if (!sva_tracing(sim))
 		return;
 	begin(tr, 'C', track_pid(tr, track), track);
 	fputs(",\"ts\":", tr->f);
 	put_us(tr->f, sim->now);
-	name_cat(tr->f, NULL, name);
+	if (track_pid(tr, track))
+		snprintf(series, sizeof(series), "%s %s", tr->tracks[track - 1].name, name);
+	else
+		snprintf(series, sizeof(series), "%s", name);
+	name_cat(tr->f, NULL, series);
 	fprintf(tr->f, ",\"args\":{\"value\":%" PRId64 "}}", value);
 }

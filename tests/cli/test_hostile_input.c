@@ -283,10 +283,10 @@ static void test_inputs_are_capped(void **state)
 	expect("run .", 2, "sva run: .: is a directory, not a file\n");
 
 	put_sparse("big.json", (16 << 20) + 1);
-	expect("config validate big.json", 2, "big.json: larger than the 16 MiB limit for an accel-config file\n");
+	expect("config validate big.json", 2, "sva config validate: big.json: larger than the 16 MiB limit for an accel-config file\n");
 	expect("config validate /dev/zero", 2,
-	       "/dev/zero: not a regular file (a FIFO, device or socket cannot be read as input)\n");
-	expect("config show fifo", 2, "fifo: not a regular file (a FIFO, device or socket cannot be read as input)\n");
+	       "sva config validate: /dev/zero: not a regular file (a FIFO, device or socket cannot be read as input)\n");
+	expect("config show fifo", 2, "sva config show: fifo: not a regular file (a FIFO, device or socket cannot be read as input)\n");
 	put_s("s.json", "{\"accel_config\":\"/dev/zero\"," ONE_PROC "}");
 	expect("run s.json", 2, "sva run: s.json: $.accel_config (/dev/zero): not a regular file "
 	       "(a FIFO, device or socket cannot be read as input)\n");
@@ -353,11 +353,11 @@ static void test_json_is_strict(void **state)
 	put_s("c.json", "[{\"dev\":\"dsa0\",\"groups\":[{\"dev\":\"group0.0\",\"grouped_workqueues\":[{\"dev\":\"wq0.0\","
 	      "\"mode\":\"shared\",\"size\":16,\"name\":\"a\\u0000b\",\"type\":\"user\",\"priority\":10,\"threshold\":15}],"
 	      "\"grouped_engines\":[{\"dev\":\"engine0.0\"}]}]}]");
-	expect("config show --json c.json", 2, "c.json: dsa0/wq0.0: name must not contain \\u0000\n");
+	expect("config show --json c.json", 2, "sva config show: c.json: dsa0/wq0.0: name must not contain \\u0000\n");
 	put_s("c.json", "[{\"dev\":\"dsa0\",\"groups\":[{\"dev\":\"group0.0\",\"grouped_workqueues\":[{\"dev\":\"wq0.0\","
 	      "\"mode\":\"shared\",\"size\":16,\"name\":\"a\xff\",\"type\":\"user\",\"priority\":10,\"threshold\":15}],"
 	      "\"grouped_engines\":[{\"dev\":\"engine0.0\"}]}]}]");
-	expect("config show --json c.json", 2, "c.json: dsa0/wq0.0: name is not valid UTF-8\n");
+	expect("config show --json c.json", 2, "sva config show: c.json: dsa0/wq0.0: name is not valid UTF-8\n");
 	done();
 }
 

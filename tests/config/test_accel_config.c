@@ -427,7 +427,8 @@ static void test_caps_rules(void **state)
 	c.dedicated_mode = false;
 	EXPECT_CAPS(&c, "dsa0/wq0.1: mode dedicated: the device does not support dedicated WQs",
 		    WQ1 "/mode", "\"dedicated\"");
-	EXPECT("dsa0/wq0.0: prs_disable 1: the device has no per-WQ PRS disable (DSA 2.0 feature)",
+	/* Kept, not modelled, on the DSA 1.0 model; the kernel's rule still holds (config.unmodelled). */
+	EXPECT("dsa0/wq0.0: block_on_fault 1 with prs_disable 1 (blocking on a fault needs page requests)",
 	       WQ0 "/prs_disable", "1");
 	c = idxd_caps_default();
 	c.wq_prs_disable = true;
@@ -437,12 +438,6 @@ static void test_caps_rules(void **state)
 	c.wq_ats_disable = false;
 	EXPECT_CAPS(&c, "dsa0/wq0.0: ats_disable 1: the device has no per-WQ ATS disable",
 		    WQ0 "/ats_disable", "1");
-	EXPECT("dsa0/wq0.0: op_config: the device has no per-WQ operation configuration (DSA 2.0 feature)",
-	       WQ0 "/op_config", "\"ffffffff\"");
-	EXPECT("dsa0/group0.0: desc_progress_limit: the device has no progress limits (DSA 2.0 feature)",
-	       G0 "/desc_progress_limit", "1");
-	EXPECT("dsa0: event_log_size 64: the device has no event log (DSA 2.0 feature)",
-	       "/0/event_log_size", "64");
 	c = idxd_caps_default();
 	c.event_log = true;
 	EXPECT_CAPS(&c, "dsa0: event_log_size 32 is out of range (64..65535)", "/0/event_log_size", "32");
@@ -562,11 +557,12 @@ static void test_malformed_json(void **state)
 	expect_err("[1]", "device [0]: expected an object, not an int");
 	expect_err("[{}]", "device [0]: missing required key \"dev\"");
 	expect_err("[{\"dev\":7}]", "device [0]: dev must be a string, not an int");
-	expect_err("[{\"dev\":\"dsa\"}]", "device [0]: dev \"dsa\" is not of the form \"dsaN\"");
-	expect_err("[{\"dev\":\"dsa0x\"}]", "device [0]: dev \"dsa0x\" is not of the form \"dsaN\"");
-	expect_err("[{\"dev\":\"DSA0\"}]", "device [0]: dev \"DSA0\" is not of the form \"dsaN\"");
+	expect_err("[{\"dev\":\"dsa\"}]", "device [0]: dev \"dsa\" is not of the form \"dsaN\" or \"iaxN\"");
+	expect_err("[{\"dev\":\"dsa0x\"}]", "device [0]: dev \"dsa0x\" is not of the form \"dsaN\" or \"iaxN\"");
+	expect_err("[{\"dev\":\"DSA0\"}]", "device [0]: dev \"DSA0\" is not of the form \"dsaN\" or \"iaxN\"");
+	/* An IAA device is kept (not modelled), and checked like any other. */
 	expect_err("[{\"dev\":\"iax1\"}]",
-		   "device [0]: dev \"iax1\" is an IAA device; sva models DSA devices only");
+		   "iax1: no WQ is configured (the driver refuses to enable a device without one)");
 	expect_err("[{\"dev\":\"dsa0\",\"groups\":{}}]", "dsa0: groups must be an array, not an object");
 	expect_err("[{\"dev\":\"dsa0\",\"groups\":[{\"dev\":\"group1.0\"}]}]",
 		   "dsa0/groups[0]: dev \"group1.0\" belongs to device 1, not to dsa0");
@@ -586,7 +582,7 @@ static void test_duplicate_device(void **state)
 	/* base_json twice in one array. */
 	snprintf(two, 2 * sizeof(base_json) + 8, "%.*s,%s", (int)strlen(base_json) - 1,
 		 base_json, base_json + 1);
-	expect_err(two, "device [1]: device dsa0 appears twice");
+	expect_err(two, "device [1]: device number 0 appears twice (dsa0)");
 	free(two);
 }
 
@@ -674,7 +670,7 @@ static void test_cli(void **state)
 	snprintf(args, sizeof(args), "config validate %s", bad);
 	assert_int_equal(tu_sva(args, &o, true), 2);
 	snprintf(want, sizeof(want),
-		 "%s: dsa0/wq0.0: threshold 20 is larger than the WQ size 16 (shared WQs need threshold <= size)\n",
+		 "sva config validate: %s: dsa0/wq0.0: threshold 20 is larger than the WQ size 16 (shared WQs need threshold <= size)\n",
 		 bad);
 	assert_string_equal(o, want);
 	free(o);
@@ -694,7 +690,7 @@ static void test_cli(void **state)
 	free(bad);
 
 	assert_int_equal(tu_sva("config validate /nonexistent/c.json", &o, true), 2);
-	assert_string_equal(o, "/nonexistent/c.json: cannot open: No such file or directory\n");
+	assert_string_equal(o, "sva config validate: /nonexistent/c.json: cannot open: No such file or directory\n");
 	free(o);
 
 	snprintf(args, sizeof(args), "config show %s/kernel_wq.json", examples_dir());

@@ -187,9 +187,13 @@ int dsa_portals_register(struct sva_dsa *dsa)
 			{ &wq->c_dropped, "dropped" }, { &wq->c_completed, "completed" },
 			{ &wq->c_aborted, "aborted" }, { &wq->c_lost, "lost" },
 		};
-		char track[16];
+		char track[48];
 
-		snprintf(track, sizeof(track), "wq%u", i);
+		/* The kernel's name, wqD.Q, when the device is dsaD: what reports and /dev say. */
+		if (dsa->name[strcspn(dsa->name, "0123456789")])
+			snprintf(track, sizeof(track), "wq%s.%u", dsa->name + strcspn(dsa->name, "0123456789"), i);
+		else
+			snprintf(track, sizeof(track), "wq%u", i);
 		wq->track = sva_trace_track(dsa->sim, dsa->name, track);
 		for (size_t c = 0; c < sizeof(cs) / sizeof(cs[0]); c++) {
 			snprintf(n, sizeof(n), "%s.wq%u.%s", dsa->name, i, cs[c].what);
