@@ -21,12 +21,71 @@ struct sva_system;
 enum step_kind {
 	ST_OPEN, ST_CLOSE, ST_MMAP, ST_MUNMAP, ST_MPROTECT, ST_TOUCH, ST_SUBMIT,
 	ST_THREAD, ST_JOIN, ST_FORK, ST_WAITPID, ST_SLEEP, ST_MIGRATE, ST_RECLAIM,
-	ST_EXIT, ST_ENQCMD,
+	ST_EXIT, ST_ENQCMD, ST_DESC, ST_RAW,
 };
 
 enum submit_op { OP_MEMMOVE, OP_FILL, OP_COMPARE, OP_CRC, OP_NOOP, OP_CFLUSH };
 
 #define SCN_NAME 32
+
+/* An address in a "desc" or "raw" step: buffer + offset, or absolute (buf[0] == 0). */
+struct scn_addr {
+	char buf[SCN_NAME];
+	uint64_t off;			/* offset in the buffer, or the virtual address */
+};
+
+/* How a descriptor reaches the device ("submit"). */
+enum scn_path { PATH_DEFAULT, PATH_ENQCMD, PATH_MOVDIR64B, PATH_WRITE };
+
+/* What a step asserts of a completion record ("expect"); a field is checked when its bit is set. */
+enum {
+	EX_STATUS = 1, EX_WRITE = 2, EX_RESULT = 4, EX_BYTES = 8, EX_FAULT_ADDR = 16,
+	EX_INVALID_FLAGS = 32, EX_DELTA_SIZE = 64, EX_CRC = 128,
+};
+struct scn_expect {
+	unsigned what;			/* EX_* */
+	bool refused;			/* "accepted": false - the portal or write() refuses it */
+	uint8_t status;			/* bits 6:0 */
+	bool write;
+	uint8_t result;
+	uint32_t bytes, delta_size, invalid_flags;
+	uint64_t crc;
+	struct scn_addr fault_addr;
+};
+
+/* "check": bytes of memory after the step. */
+enum scn_check_kind { CHK_SAME_AS, CHK_BYTE, CHK_PATTERN, CHK_HEX };
+struct scn_check {
+	struct scn_addr at;
+	uint64_t size;
+	enum scn_check_kind kind;
+	struct scn_addr other;		/* CHK_SAME_AS */
+	uint64_t value;			/* CHK_BYTE, CHK_PATTERN */
+	uint8_t *hex;			/* CHK_HEX: @size bytes */
+};
+
+/*
+ * One descriptor of a "desc" or "raw" step, or a member of its batch: 64
+ * bytes given outright (@bytes where @set) and addresses resolved when it
+ * runs (@addr at byte @addr_at[i]).
+ */
+#define SCN_DESC_ADDRS 6
+struct scn_desc {
+	uint8_t bytes[64], set[64];
+	struct scn_addr addr[SCN_DESC_ADDRS];
+	uint8_t addr_at[SCN_DESC_ADDRS];
+	unsigned naddr;
+	bool cr_given;			/* "completion" given: else the step's own record slot */
+	bool list_given;		/* a batch's list address given: else the step's list */
+	bool count_given;		/* a batch's count given: else the number of members */
+	bool has_expect;
+	struct scn_expect expect;
+	struct scn_desc *members;	/* a batch's list */
+	unsigned nmembers;
+	enum scn_path path;
+	struct scn_check *checks;
+	unsigned nchecks;
+};
 
 struct step {
 	enum step_kind kind;
@@ -42,6 +101,7 @@ struct step {
 	bool shared, write, bof, verify, resubmit, nowait;
 	bool umwait;		/* "wait": "umwait": rest on each record in UMONITOR/UMWAIT */
 	char path[128];			/* JSON path, for run-time messages */
+	struct scn_desc *desc;		/* "desc" and "raw" steps (owned) */
 };
 
 struct steplist {
@@ -113,7 +173,7 @@ struct run_result {
 	unsigned nrecs, caprecs;
 	uint64_t descs_submitted, descs_completed, partials, resubmits, verify_fail, bytes;
 	uint64_t errors;		/* scenario steps that failed */
-	char first_error[320];
+	char first_error[400];
 	int sim_status;			/* sva_sim_run's result */
 };
 

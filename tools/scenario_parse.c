@@ -12,19 +12,10 @@
 
 #include "json_strict.h"
 #include "scenario.h"
+#include "scenario_json.h"
 #include "textfile.h"
 
-struct pctx {
-	char *err;
-	size_t errlen;
-	const char *origin;
-	const char *base_dir;
-	const char *text;
-	const struct json_split *split;	/* processes read one at a time; NULL: in the tree */
-};
-
-__attribute__((format(printf, 3, 4)))
-static int fail(struct pctx *c, const char *path, const char *fmt, ...)
+int scn_fail(struct pctx *c, const char *path, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -36,49 +27,49 @@ static int fail(struct pctx *c, const char *path, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static const char *type_name(json_object *o)
+const char *scn_type_name(json_object *o)
 {
 	return o ? json_type_to_name(json_object_get_type(o)) : "null";
 }
 
-static int get_u64(struct pctx *c, json_object *o, const char *path, uint64_t min, uint64_t max,
+int scn_get_u64(struct pctx *c, json_object *o, const char *path, uint64_t min, uint64_t max,
 		   uint64_t *out)
 {
 	int64_t v;
 	uint64_t u;
 
 	if (!json_object_is_type(o, json_type_int))
-		return fail(c, path, "expected an integer, found %s", type_name(o));
+		return scn_fail(c, path, "expected an integer, found %s", scn_type_name(o));
 	/* json-c keeps integers above INT64_MAX unsigned; int64 reads of them saturate. */
 	v = json_object_get_int64(o);
 	u = json_object_get_uint64(o);
 	if (v < 0)
-		return fail(c, path, "%lld is out of range [%llu, %llu]", (long long)v,
+		return scn_fail(c, path, "%lld is out of range [%llu, %llu]", (long long)v,
 			    (unsigned long long)min, (unsigned long long)max);
 	if (u < min || u > max)
-		return fail(c, path, "%llu is out of range [%llu, %llu]", (unsigned long long)u,
+		return scn_fail(c, path, "%llu is out of range [%llu, %llu]", (unsigned long long)u,
 			    (unsigned long long)min, (unsigned long long)max);
 	*out = u;
 	return 0;
 }
 
-static int get_bool(struct pctx *c, json_object *o, const char *path, bool *out)
+int scn_get_bool(struct pctx *c, json_object *o, const char *path, bool *out)
 {
 	if (!json_object_is_type(o, json_type_boolean))
-		return fail(c, path, "expected true or false, found %s", type_name(o));
+		return scn_fail(c, path, "expected true or false, found %s", scn_type_name(o));
 	*out = json_object_get_boolean(o);
 	return 0;
 }
 
-static int get_name(struct pctx *c, json_object *o, const char *path, char *out, size_t len)
+int scn_get_name(struct pctx *c, json_object *o, const char *path, char *out, size_t len)
 {
 	const char *s;
 
 	if (!json_object_is_type(o, json_type_string))
-		return fail(c, path, "expected a name (string), found %s", type_name(o));
+		return scn_fail(c, path, "expected a name (string), found %s", scn_type_name(o));
 	s = json_object_get_string(o);
 	if (!*s || strlen(s) >= len)
-		return fail(c, path, "a name must have 1 to %zu characters", len - 1);
+		return scn_fail(c, path, "a name must have 1 to %zu characters", len - 1);
 	snprintf(out, len, "%s", s);
 	return 0;
 }
@@ -88,7 +79,7 @@ static int get_prot(struct pctx *c, json_object *o, const char *path, unsigned *
 	const char *s;
 
 	if (!json_object_is_type(o, json_type_string))
-		return fail(c, path, "expected \"none\", \"r\", \"w\", \"rw\", \"rx\" or \"rwx\"");
+		return scn_fail(c, path, "expected \"none\", \"r\", \"w\", \"rw\", \"rx\" or \"rwx\"");
 	s = json_object_get_string(o);
 	*out = 0;
 	if (strcmp(s, "none")) {
@@ -98,11 +89,11 @@ static int get_prot(struct pctx *c, json_object *o, const char *path, unsigned *
 			case 'w': *out |= 2; break;
 			case 'x': *out |= 4; break;
 			default:
-				return fail(c, path, "\"%s\" is not a protection (use r, w, x or none)", s);
+				return scn_fail(c, path, "\"%s\" is not a protection (use r, w, x or none)", s);
 			}
 		}
 		if (!*s)
-			return fail(c, path, "empty protection (use \"none\")");
+			return scn_fail(c, path, "empty protection (use \"none\")");
 	}
 	return 0;
 }
@@ -112,7 +103,7 @@ static const struct { const char *name; enum step_kind kind; } kinds[] = {
 	{ "mprotect", ST_MPROTECT }, { "touch", ST_TOUCH }, { "submit", ST_SUBMIT },
 	{ "thread", ST_THREAD }, { "join", ST_JOIN }, { "fork", ST_FORK }, { "waitpid", ST_WAITPID },
 	{ "sleep", ST_SLEEP }, { "migrate", ST_MIGRATE }, { "reclaim", ST_RECLAIM },
-	{ "exit", ST_EXIT }, { "enqcmd", ST_ENQCMD },
+	{ "exit", ST_EXIT }, { "enqcmd", ST_ENQCMD }, { "desc", ST_DESC }, { "raw", ST_RAW },
 };
 
 static const struct { const char *name; enum submit_op op; } ops[] = {
@@ -138,6 +129,7 @@ static const char *allowed[] = {
 	[ST_RECLAIM] = "buf offset",
 	[ST_EXIT] = "code",
 	[ST_ENQCMD] = "wq",
+	/* ST_DESC and ST_RAW: scenario_desc_parse.c checks their keys */
 };
 
 /* Whether @key is one of the space-separated words of the step's list, exactly. */
@@ -167,9 +159,9 @@ static int parse_step(struct pctx *c, json_object *o, const char *path, struct s
 	memset(st, 0, sizeof(*st));
 	snprintf(st->path, sizeof(st->path), "%s", path);
 	if (!json_object_is_type(o, json_type_object))
-		return fail(c, path, "a step must be an object such as {\"do\": \"mmap\", ...}");
+		return scn_fail(c, path, "a step must be an object such as {\"do\": \"mmap\", ...}");
 	if (!json_object_object_get_ex(o, "do", &v) || !json_object_is_type(v, json_type_string))
-		return fail(c, path, "missing \"do\": what the step does (open, mmap, submit, ...)");
+		return scn_fail(c, path, "missing \"do\": what the step does (open, mmap, submit, ...)");
 	{
 		const char *d = json_object_get_string(v);
 		size_t i;
@@ -178,13 +170,15 @@ static int parse_step(struct pctx *c, json_object *o, const char *path, struct s
 			if (!strcmp(d, kinds[i].name))
 				break;
 		if (i == sizeof(kinds) / sizeof(kinds[0]))
-			return fail(c, path, "unknown step \"%s\"", d);
+			return scn_fail(c, path, "unknown step \"%s\"", d);
 		st->kind = kinds[i].kind;
 	}
+	if (st->kind == ST_DESC || st->kind == ST_RAW)
+		return scn_parse_desc_step(c, o, path, st);
 	json_object_object_foreach(o, key, val) {
 		(void)val;
 		if (!key_allowed(st->kind, key))
-			return fail(c, path, "\"%s\" is not a field of this step (fields: %s)", key,
+			return scn_fail(c, path, "\"%s\" is not a field of this step (fields: %s)", key,
 				    allowed[st->kind][0] ? allowed[st->kind] : "none");
 	}
 	st->count = 1;
@@ -192,32 +186,32 @@ static int parse_step(struct pctx *c, json_object *o, const char *path, struct s
 	st->verify = false;
 	st->resubmit = true;
 #define FIELD(k) (snprintf(sub, sizeof(sub), "%s.%s", path, k), json_object_object_get_ex(o, k, &v))
-#define NEED(k) do { if (!FIELD(k)) return fail(c, path, "missing \"%s\"", k); } while (0)
+#define NEED(k) do { if (!FIELD(k)) return scn_fail(c, path, "missing \"%s\"", k); } while (0)
 	switch (st->kind) {
 	case ST_OPEN:
 		NEED("wq");
-		r = get_name(c, v, sub, st->b, sizeof(st->b));
+		r = scn_get_name(c, v, sub, st->b, sizeof(st->b));
 		if (!r) {
 			NEED("as");
-			r = get_name(c, v, sub, st->a, sizeof(st->a));
+			r = scn_get_name(c, v, sub, st->a, sizeof(st->a));
 		}
 		break;
 	case ST_CLOSE:
 	case ST_ENQCMD:
 		NEED("wq");
-		r = get_name(c, v, sub, st->a, sizeof(st->a));
+		r = scn_get_name(c, v, sub, st->a, sizeof(st->a));
 		break;
 	case ST_MMAP:
 		NEED("as");
-		r = get_name(c, v, sub, st->a, sizeof(st->a));
+		r = scn_get_name(c, v, sub, st->a, sizeof(st->a));
 		if (!r) {
 			NEED("size");
-			r = get_u64(c, v, sub, 1, 1ull << 32, &st->size);
+			r = scn_get_u64(c, v, sub, 1, 1ull << 32, &st->size);
 		}
 		if (!r && FIELD("prot"))
 			r = get_prot(c, v, sub, &st->prot);
 		if (!r && FIELD("shared"))
-			r = get_bool(c, v, sub, &st->shared);
+			r = scn_get_bool(c, v, sub, &st->shared);
 		break;
 	case ST_MUNMAP:
 	case ST_MPROTECT:
@@ -225,24 +219,24 @@ static int parse_step(struct pctx *c, json_object *o, const char *path, struct s
 	case ST_MIGRATE:
 	case ST_RECLAIM:
 		NEED("buf");
-		r = get_name(c, v, sub, st->a, sizeof(st->a));
+		r = scn_get_name(c, v, sub, st->a, sizeof(st->a));
 		if (!r && FIELD("offset"))
-			r = get_u64(c, v, sub, 0, 1ull << 32, &st->offset);
+			r = scn_get_u64(c, v, sub, 0, 1ull << 32, &st->offset);
 		if (!r && FIELD("size"))
-			r = get_u64(c, v, sub, 1, 1ull << 32, &st->size);
+			r = scn_get_u64(c, v, sub, 1, 1ull << 32, &st->size);
 		if (!r && st->kind == ST_MPROTECT) {
 			NEED("prot");
 			r = get_prot(c, v, sub, &st->prot);
 		}
 		if (!r && FIELD("write"))
-			r = get_bool(c, v, sub, &st->write);
+			r = scn_get_bool(c, v, sub, &st->write);
 		break;
 	case ST_SUBMIT: {
 		const char *opn;
 		size_t i;
 
 		NEED("wq");
-		r = get_name(c, v, sub, st->a, sizeof(st->a));
+		r = scn_get_name(c, v, sub, st->a, sizeof(st->a));
 		if (r)
 			break;
 		NEED("op");
@@ -251,39 +245,39 @@ static int parse_step(struct pctx *c, json_object *o, const char *path, struct s
 			if (!strcmp(opn, ops[i].name))
 				break;
 		if (i == sizeof(ops) / sizeof(ops[0]))
-			return fail(c, sub, "expected one of memmove, fill, compare, crc, noop, cache_flush");
+			return scn_fail(c, sub, "expected one of memmove, fill, compare, crc, noop, cache_flush");
 		st->op = ops[i].op;
 		if (FIELD("src"))
-			r = get_name(c, v, sub, st->run, sizeof(st->run));
+			r = scn_get_name(c, v, sub, st->run, sizeof(st->run));
 		else if (st->op == OP_MEMMOVE || st->op == OP_COMPARE || st->op == OP_CRC)
-			return fail(c, path, "missing \"src\": the buffer to read");
+			return scn_fail(c, path, "missing \"src\": the buffer to read");
 		if (!r && FIELD("dst"))
-			r = get_name(c, v, sub, st->b, sizeof(st->b));
+			r = scn_get_name(c, v, sub, st->b, sizeof(st->b));
 		else if (!r && (st->op == OP_MEMMOVE || st->op == OP_FILL || st->op == OP_COMPARE ||
 				st->op == OP_CFLUSH))
-			return fail(c, path, "missing \"dst\": the buffer to write (or compare with)");
+			return scn_fail(c, path, "missing \"dst\": the buffer to write (or compare with)");
 		if (!r && FIELD("size"))
-			r = get_u64(c, v, sub, 1, 1u << 31, &st->size);
+			r = scn_get_u64(c, v, sub, 1, 1u << 31, &st->size);
 		else if (!r && st->op != OP_NOOP)
-			return fail(c, path, "missing \"size\": bytes per descriptor");
+			return scn_fail(c, path, "missing \"size\": bytes per descriptor");
 		if (!r && FIELD("count"))
-			r = get_u64(c, v, sub, 1, 1000000, &st->count);
+			r = scn_get_u64(c, v, sub, 1, 1000000, &st->count);
 		if (!r && FIELD("batch")) {
 			uint64_t b;
 
-			r = get_u64(c, v, sub, 0, 1024, &b);
+			r = scn_get_u64(c, v, sub, 0, 1024, &b);
 			if (!r && b == 1)
-				return fail(c, sub, "a batch holds 2 to 1024 descriptors (0: no batch)");
+				return scn_fail(c, sub, "a batch holds 2 to 1024 descriptors (0: no batch)");
 			st->batch = (unsigned)b;
 		}
 		if (!r && FIELD("bof"))
-			r = get_bool(c, v, sub, &st->bof);
+			r = scn_get_bool(c, v, sub, &st->bof);
 		if (!r && FIELD("resubmit"))
-			r = get_bool(c, v, sub, &st->resubmit);
+			r = scn_get_bool(c, v, sub, &st->resubmit);
 		if (!r && FIELD("verify"))
-			r = get_bool(c, v, sub, &st->verify);
+			r = scn_get_bool(c, v, sub, &st->verify);
 		if (!r && FIELD("pattern"))
-			r = get_u64(c, v, sub, 0, UINT64_MAX, &st->pattern);
+			r = scn_get_u64(c, v, sub, 0, UINT64_MAX, &st->pattern);
 		if (!r && FIELD("wait")) {
 			const char *w = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 
@@ -292,7 +286,7 @@ static int parse_step(struct pctx *c, json_object *o, const char *path, struct s
 			else if (!strcmp(w, "umwait"))
 				st->umwait = true;
 			else if (strcmp(w, "poll"))
-				return fail(c, sub, "expected \"poll\" (read each completion record until "
+				return scn_fail(c, sub, "expected \"poll\" (read each completion record until "
 					    "written), \"umwait\" (rest on it in UMWAIT) or \"none\" "
 					    "(leave them in flight)");
 		}
@@ -301,24 +295,26 @@ static int parse_step(struct pctx *c, json_object *o, const char *path, struct s
 	case ST_THREAD:
 	case ST_FORK:
 		NEED("run");
-		r = get_name(c, v, sub, st->run, sizeof(st->run));
+		r = scn_get_name(c, v, sub, st->run, sizeof(st->run));
 		if (!r && st->kind == ST_THREAD && FIELD("count"))
-			r = get_u64(c, v, sub, 1, 64, &st->count);
+			r = scn_get_u64(c, v, sub, 1, 64, &st->count);
 		break;
 	case ST_SLEEP:
 		NEED("ns");
-		r = get_u64(c, v, sub, 0, 1000ull * SVA_SEC, &st->ns);
+		r = scn_get_u64(c, v, sub, 0, 1000ull * SVA_SEC, &st->ns);
 		break;
 	case ST_EXIT:
 		if (FIELD("code")) {
 			uint64_t code;
 
-			r = get_u64(c, v, sub, 0, 255, &code);
+			r = scn_get_u64(c, v, sub, 0, 255, &code);
 			st->code = (int)code;
 		}
 		break;
 	case ST_JOIN:
 	case ST_WAITPID:
+	case ST_DESC:
+	case ST_RAW:
 		break;
 	}
 #undef FIELD
@@ -333,10 +329,10 @@ static int parse_list(struct pctx *c, json_object *o, const char *path, const ch
 
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	if (!json_object_is_type(o, json_type_array))
-		return fail(c, path, "expected a list of steps, found %s", type_name(o));
+		return scn_fail(c, path, "expected a list of steps, found %s", scn_type_name(o));
 	n = json_object_array_length(o);
 	if (n > 10000)
-		return fail(c, path, "at most 10000 steps");
+		return scn_fail(c, path, "at most 10000 steps");
 	l->steps = calloc(n ? n : 1, sizeof(*l->steps));
 	if (!l->steps)
 		return -ENOMEM;
@@ -370,7 +366,7 @@ static int check_refs(struct pctx *c, const struct steplist *const *sorted, unsi
 			continue;
 		memcpy(key.name, st->run, sizeof(key.name));
 		if (!n || !bsearch(&kp, sorted, n, sizeof(*sorted), by_name))
-			return fail(c, st->path, "\"run\": no step list \"%s\" in this process's \"threads\"",
+			return scn_fail(c, st->path, "\"run\": no step list \"%s\" in this process's \"threads\"",
 				    st->run);
 	}
 	return 0;
@@ -401,22 +397,22 @@ static int parse_proc(struct pctx *c, json_object *o, const char *path, struct s
 	int r;
 
 	if (!json_object_is_type(o, json_type_object))
-		return fail(c, path, "a process must be an object with \"name\" and \"main\"");
+		return scn_fail(c, path, "a process must be an object with \"name\" and \"main\"");
 	json_object_object_foreach(o, key, val) {
 		(void)val;
 		if (strcmp(key, "name") && strcmp(key, "main") && strcmp(key, "threads") &&
 		    strcmp(key, "start_ns") && strcmp(key, "comment"))
-			return fail(c, path, "\"%s\" is not a field of a process (name, start_ns, main, threads)", key);
+			return scn_fail(c, path, "\"%s\" is not a field of a process (name, start_ns, main, threads)", key);
 	}
 	snprintf(sub, sizeof(sub), "%.60s.name", path);
 	if (!json_object_object_get_ex(o, "name", &v))
-		return fail(c, path, "missing \"name\"");
-	r = get_name(c, v, sub, p->name, sizeof(p->name));
+		return scn_fail(c, path, "missing \"name\"");
+	r = scn_get_name(c, v, sub, p->name, sizeof(p->name));
 	if (r)
 		return r;
 	if (json_object_object_get_ex(o, "start_ns", &v)) {
 		snprintf(sub, sizeof(sub), "%.60s.start_ns", path);
-		r = get_u64(c, v, sub, 0, 1000ull * SVA_SEC, &p->start);
+		r = scn_get_u64(c, v, sub, 0, 1000ull * SVA_SEC, &p->start);
 		if (r)
 			return r;
 	}
@@ -425,7 +421,7 @@ static int parse_proc(struct pctx *c, json_object *o, const char *path, struct s
 
 		snprintf(sub, sizeof(sub), "%.60s.threads", path);
 		if (!json_object_is_type(v, json_type_object))
-			return fail(c, sub, "expected an object of named step lists");
+			return scn_fail(c, sub, "expected an object of named step lists");
 		{
 			json_object_object_foreach(v, k2, v2) {
 				(void)k2;
@@ -441,7 +437,7 @@ static int parse_proc(struct pctx *c, json_object *o, const char *path, struct s
 			char lpath[128];
 
 			if (strlen(lname) >= SCN_NAME)
-				return fail(c, sub, "step list name \"%s\" is too long", lname);
+				return scn_fail(c, sub, "step list name \"%s\" is too long", lname);
 			snprintf(lpath, sizeof(lpath), "%.60s.%.40s", sub, lname);
 			r = parse_list(c, lv, lpath, lname, &p->lists[i++]);
 			if (r)
@@ -450,7 +446,7 @@ static int parse_proc(struct pctx *c, json_object *o, const char *path, struct s
 	}
 	snprintf(sub, sizeof(sub), "%.60s.main", path);
 	if (!json_object_object_get_ex(o, "main", &v))
-		return fail(c, path, "missing \"main\": the steps of the process's first thread");
+		return scn_fail(c, path, "missing \"main\": the steps of the process's first thread");
 	r = parse_list(c, v, sub, "main", &p->main);
 	if (r)
 		return r;
@@ -520,27 +516,27 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 	int r;
 
 	if (!json_object_is_type(root, json_type_object))
-		return fail(c, "$", "a scenario is a JSON object");
+		return scn_fail(c, "$", "a scenario is a JSON object");
 	json_object_object_foreach(root, key, val) {
 		(void)val;
 		if (strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "seed") &&
 		    strcmp(key, "accel_config") && strcmp(key, "machine") && strcmp(key, "iommu") &&
 		    strcmp(key, "processes") && strcmp(key, "comment") && strcmp(key, "faults"))
-			return fail(c, "$", "\"%s\" is not a scenario field (name, description, seed, "
+			return scn_fail(c, "$", "\"%s\" is not a scenario field (name, description, seed, "
 				    "accel_config, machine, iommu, faults, processes)", key);
 	}
 	if (json_object_object_get_ex(root, "name", &v)) {
 		if (!json_object_is_type(v, json_type_string))
-			return fail(c, "$.name", "expected a string");
+			return scn_fail(c, "$.name", "expected a string");
 		sva_utf8_copy(s->name, sizeof(s->name), json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(root, "description", &v)) {
 		if (!json_object_is_type(v, json_type_string))
-			return fail(c, "$.description", "expected a string");
+			return scn_fail(c, "$.description", "expected a string");
 		sva_utf8_copy(s->description, sizeof(s->description), json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(root, "seed", &v)) {
-		r = get_u64(c, v, "$.seed", 0, INT64_MAX, &s->seed);
+		r = scn_get_u64(c, v, "$.seed", 0, INT64_MAX, &s->seed);
 		if (r)
 			return r;
 		s->has_seed = true;
@@ -562,7 +558,7 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 			if (!s->accel_config)
 				return -ENOMEM;
 		} else {
-			return fail(c, "$.accel_config", "expected a file name or an accel-config JSON object");
+			return scn_fail(c, "$.accel_config", "expected a file name or an accel-config JSON object");
 		}
 	}
 	if (json_object_object_get_ex(root, "machine", &v)) {
@@ -570,36 +566,36 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 		uint64_t x;
 
 		if (!json_object_is_type(v, json_type_object))
-			return fail(c, "$.machine", "expected an object (cpus, ram_mb, pasid_max, frames, atc_entries, "
+			return scn_fail(c, "$.machine", "expected an object (cpus, ram_mb, pasid_max, frames, atc_entries, "
 				    "pcie_path)");
 		json_object_object_foreach(v, key2, val2) {
 			(void)val2;
 			if (strcmp(key2, "cpus") && strcmp(key2, "ram_mb") && strcmp(key2, "pasid_max") &&
 			    strcmp(key2, "frames") && strcmp(key2, "atc_entries") && strcmp(key2, "pcie_path"))
-				return fail(c, "$.machine", "\"%s\" is not a machine field (cpus, ram_mb, "
+				return scn_fail(c, "$.machine", "\"%s\" is not a machine field (cpus, ram_mb, "
 					    "pasid_max, frames, atc_entries, pcie_path)", key2);
 		}
 		if (json_object_object_get_ex(v, "cpus", &m)) {
-			if ((r = get_u64(c, m, "$.machine.cpus", 1, 256, &x)))
+			if ((r = scn_get_u64(c, m, "$.machine.cpus", 1, 256, &x)))
 				return r;
 			s->cpus = (unsigned)x;
 		}
 		if (json_object_object_get_ex(v, "ram_mb", &m)) {
-			if ((r = get_u64(c, m, "$.machine.ram_mb", 16, 1u << 20, &x)))
+			if ((r = scn_get_u64(c, m, "$.machine.ram_mb", 16, 1u << 20, &x)))
 				return r;
 			s->ram = x << 20;
 		}
 		if (json_object_object_get_ex(v, "frames", &m)) {
-			if ((r = get_u64(c, m, "$.machine.frames", 64, 1ull << 30, &s->frames)))
+			if ((r = scn_get_u64(c, m, "$.machine.frames", 64, 1ull << 30, &s->frames)))
 				return r;
 		}
 		if (json_object_object_get_ex(v, "atc_entries", &m)) {
-			if ((r = get_u64(c, m, "$.machine.atc_entries", 4, 4096, &x)))
+			if ((r = scn_get_u64(c, m, "$.machine.atc_entries", 4, 4096, &x)))
 				return r;
 			s->atc_entries = (unsigned)x;
 		}
 		if (json_object_object_get_ex(v, "pasid_max", &m)) {
-			if ((r = get_u64(c, m, "$.machine.pasid_max", 2, 1u << 20, &x)))
+			if ((r = scn_get_u64(c, m, "$.machine.pasid_max", 2, 1u << 20, &x)))
 				return r;
 			s->pasid_max = (uint32_t)x;
 		}
@@ -608,7 +604,7 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 			size_t n = json_object_is_type(m, json_type_array) ? json_object_array_length(m) : 0;
 
 			if (n < 1 || n > 1 + SVA_PCIE_MAX_SWITCHES)
-				return fail(c, "$.machine.pcie_path", "expected an array of 1..%d ports: a root_port, "
+				return scn_fail(c, "$.machine.pcie_path", "expected an array of 1..%d ports: a root_port, "
 					    "then switches", 1 + SVA_PCIE_MAX_SWITCHES);
 			for (size_t i = 0; i < n; i++) {
 				json_object *port = json_object_array_get_idx(m, i), *f;
@@ -620,20 +616,20 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 				if (!json_object_is_type(port, json_type_object) ||
 				    !json_object_object_get_ex(port, "type", &f) ||
 				    !json_object_is_type(f, json_type_string))
-					return fail(c, sub, "expected an object with \"type\" (root_port, switch) "
+					return scn_fail(c, sub, "expected an object with \"type\" (root_port, switch) "
 						    "and \"dmwr\" (true or false)");
 				type = json_object_get_string(f);
 				if (strcmp(type, want))
-					return fail(c, sub, "type \"%s\": expected \"%s\" (the root port comes "
+					return scn_fail(c, sub, "type \"%s\": expected \"%s\" (the root port comes "
 						    "first, only switches follow)", type, want);
 				json_object_object_foreach(port, key3, val3) {
 					(void)val3;
 					if (strcmp(key3, "type") && strcmp(key3, "dmwr"))
-						return fail(c, sub, "\"%s\" is not a port field (type, dmwr)", key3);
+						return scn_fail(c, sub, "\"%s\" is not a port field (type, dmwr)", key3);
 				}
 				if (json_object_object_get_ex(port, "dmwr", &f)) {
 					snprintf(sub + strlen(sub), sizeof(sub) - strlen(sub), ".dmwr");
-					if ((r = get_bool(c, f, sub, &dmwr)))
+					if ((r = scn_get_bool(c, f, sub, &dmwr)))
 						return r;
 				}
 				if (i)
@@ -649,26 +645,26 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 		uint64_t x;
 
 		if (!json_object_is_type(v, json_type_object))
-			return fail(c, "$.iommu", "expected an object (iotlb_sets, iotlb_ways, prq_overflow)");
+			return scn_fail(c, "$.iommu", "expected an object (iotlb_sets, iotlb_ways, prq_overflow)");
 		json_object_object_foreach(v, key2, val2) {
 			(void)val2;
 			if (strcmp(key2, "iotlb_sets") && strcmp(key2, "iotlb_ways") && strcmp(key2, "prq_overflow") &&
 			    strcmp(key2, "prq_limit"))
-				return fail(c, "$.iommu", "\"%s\" is not an iommu field (iotlb_sets, iotlb_ways, "
+				return scn_fail(c, "$.iommu", "\"%s\" is not an iommu field (iotlb_sets, iotlb_ways, "
 					    "prq_overflow, prq_limit)", key2);
 		}
 		if (json_object_object_get_ex(v, "iotlb_sets", &m)) {
-			if ((r = get_u64(c, m, "$.iommu.iotlb_sets", 1, 4096, &x)))
+			if ((r = scn_get_u64(c, m, "$.iommu.iotlb_sets", 1, 4096, &x)))
 				return r;
 			s->iommu.iotlb_sets = (unsigned)x;
 		}
 		if (json_object_object_get_ex(v, "iotlb_ways", &m)) {
-			if ((r = get_u64(c, m, "$.iommu.iotlb_ways", 1, 64, &x)))
+			if ((r = scn_get_u64(c, m, "$.iommu.iotlb_ways", 1, 64, &x)))
 				return r;
 			s->iommu.iotlb_ways = (unsigned)x;
 		}
 		if (json_object_object_get_ex(v, "prq_limit", &m)) {
-			if ((r = get_u64(c, m, "$.iommu.prq_limit", 1, 127, &x)))
+			if ((r = scn_get_u64(c, m, "$.iommu.prq_limit", 1, 127, &x)))
 				return r;
 			s->iommu.prq_limit = (unsigned)x;
 		}
@@ -682,7 +678,7 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 			else if (!strcmp(p, "drop"))
 				s->iommu.prq_overflow = SVA_PRQ_OVF_DROP;
 			else
-				return fail(c, "$.iommu.prq_overflow", "expected \"success\", \"invalid\" or \"drop\"");
+				return scn_fail(c, "$.iommu.prq_overflow", "expected \"success\", \"invalid\" or \"drop\"");
 		}
 	}
 	if (json_object_object_get_ex(root, "faults", &v)) {
@@ -690,52 +686,52 @@ static int parse_top(struct pctx *c, json_object *root, struct scenario *s)
 		uint64_t x;
 
 		if (!json_object_is_type(v, json_type_object))
-			return fail(c, "$.faults", "expected an object (iopf_response_failures, time_limit_ns)");
+			return scn_fail(c, "$.faults", "expected an object (iopf_response_failures, time_limit_ns)");
 		json_object_object_foreach(v, key2, val2) {
 			(void)val2;
 			if (strcmp(key2, "iopf_response_failures") && strcmp(key2, "time_limit_ns") &&
 			    strcmp(key2, "device_reset_at_ns") && strcmp(key2, "irq_lost_every") &&
 			    strcmp(key2, "device_halt_at_ns") &&
 			    strcmp(key2, "irq_spurious_every") && strcmp(key2, "poll_limit_ns"))
-				return fail(c, "$.faults", "\"%s\" is not a fault (iopf_response_failures, "
+				return scn_fail(c, "$.faults", "\"%s\" is not a fault (iopf_response_failures, "
 					    "device_reset_at_ns, device_halt_at_ns, irq_lost_every, irq_spurious_every, "
 					    "poll_limit_ns, time_limit_ns)", key2);
 		}
 		if (json_object_object_get_ex(v, "iopf_response_failures", &m)) {
-			if ((r = get_u64(c, m, "$.faults.iopf_response_failures", 0, 1000000, &x)))
+			if ((r = scn_get_u64(c, m, "$.faults.iopf_response_failures", 0, 1000000, &x)))
 				return r;
 			s->iopf_failures = (unsigned)x;
 		}
 		if (json_object_object_get_ex(v, "device_reset_at_ns", &m) &&
-		    (r = get_u64(c, m, "$.faults.device_reset_at_ns", 1, 3600ull * SVA_SEC, &s->reset_at)))
+		    (r = scn_get_u64(c, m, "$.faults.device_reset_at_ns", 1, 3600ull * SVA_SEC, &s->reset_at)))
 			return r;
 		if (json_object_object_get_ex(v, "device_halt_at_ns", &m) &&
-		    (r = get_u64(c, m, "$.faults.device_halt_at_ns", 1, 3600ull * SVA_SEC, &s->halt_at)))
+		    (r = scn_get_u64(c, m, "$.faults.device_halt_at_ns", 1, 3600ull * SVA_SEC, &s->halt_at)))
 			return r;
 		if (json_object_object_get_ex(v, "irq_lost_every", &m)) {
-			if ((r = get_u64(c, m, "$.faults.irq_lost_every", 1, 1000000, &x)))
+			if ((r = scn_get_u64(c, m, "$.faults.irq_lost_every", 1, 1000000, &x)))
 				return r;
 			s->irq_lost_every = (unsigned)x;
 		}
 		if (json_object_object_get_ex(v, "irq_spurious_every", &m)) {
-			if ((r = get_u64(c, m, "$.faults.irq_spurious_every", 1, 1000000, &x)))
+			if ((r = scn_get_u64(c, m, "$.faults.irq_spurious_every", 1, 1000000, &x)))
 				return r;
 			s->irq_spurious_every = (unsigned)x;
 		}
 		if (json_object_object_get_ex(v, "poll_limit_ns", &m) &&
-		    (r = get_u64(c, m, "$.faults.poll_limit_ns", 1000, 3600ull * SVA_SEC, &s->poll_limit)))
+		    (r = scn_get_u64(c, m, "$.faults.poll_limit_ns", 1000, 3600ull * SVA_SEC, &s->poll_limit)))
 			return r;
 		if (json_object_object_get_ex(v, "time_limit_ns", &m)) {
-			if ((r = get_u64(c, m, "$.faults.time_limit_ns", 1000, 3600ull * SVA_SEC, &s->time_limit)))
+			if ((r = scn_get_u64(c, m, "$.faults.time_limit_ns", 1000, 3600ull * SVA_SEC, &s->time_limit)))
 				return r;
 		}
 	}
 	if (!json_object_object_get_ex(root, "processes", &v))
-		return fail(c, "$", "missing \"processes\": the programs to run");
+		return scn_fail(c, "$", "missing \"processes\": the programs to run");
 	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
-		return fail(c, "$.processes", "expected a non-empty list of processes");
+		return scn_fail(c, "$.processes", "expected a non-empty list of processes");
 	if (json_object_array_length(v) > 1024)
-		return fail(c, "$.processes", "at most 1024 processes");
+		return scn_fail(c, "$.processes", "at most 1024 processes");
 	/* The count only with its array: scenario_free() walks what it says. */
 	s->procs = calloc(json_object_array_length(v), sizeof(*s->procs));
 	if (!s->procs)
@@ -863,14 +859,21 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
 	return r;
 }
 
+static void free_steps(struct steplist *l)
+{
+	for (unsigned i = 0; l->steps && i < l->n; i++)
+		scn_free_desc(l->steps[i].desc);
+	free(l->steps);
+}
+
 void scenario_free(struct scenario *s)
 {
 	if (!s)
 		return;
 	for (unsigned i = 0; i < s->nprocs; i++) {
-		free(s->procs[i].main.steps);
+		free_steps(&s->procs[i].main);
 		for (unsigned j = 0; j < s->procs[i].nlists; j++)
-			free(s->procs[i].lists[j].steps);
+			free_steps(&s->procs[i].lists[j]);
 		free(s->procs[i].lists);
 	}
 	free(s->procs);

@@ -27,28 +27,9 @@
 #include "os/mm.h"
 #include "os/proc.h"
 #include "scenario.h"
+#include "scenario_run_internal.h"
 #include "system_internal.h"
 
-#define MAX_VARS	64
-#define MAX_INFLIGHT	64
-#define AREA_SIZE	(1u << 20)	/* per thread: descriptors, records, batch lists */
-#define CR_OFF		(64u * 1024)
-#define LIST_OFF	(128u * 1024)
-#define LIST_SLOT	(64u * 1024)	/* 1024 descriptors */
-#define MAX_BATCH_INFLIGHT 8
-#define POLL_NS		100
-#define POLL_LIMIT	(50 * SVA_MSEC)
-
-struct run {
-	const struct scenario *s;
-	struct sva_system *sys;
-	struct sva_kernel *k;
-	struct run_result *res;
-	/* States of threads and forked children: a thread killed by a signal
-	 * never returns to free its own, so the run owns them all. */
-	void **owned;
-	unsigned nowned, capowned;
-};
 
 /* Host memory for the run's own state; without it the run cannot go on (sva_out_of_memory). */
 static void *run_alloc(struct run *run, size_t size)
@@ -70,36 +51,6 @@ static void *run_alloc(struct run *run, size_t size)
 	run->owned[run->nowned++] = p;
 	return p;
 }
-
-struct pvar {
-	char name[SCN_NAME];
-	bool is_wq;
-	uint64_t addr, size;		/* buffer */
-	int fd;				/* wq */
-	uint64_t portal;
-	bool dedicated;
-	unsigned wq_size;
-	char wq[SCN_NAME];
-};
-
-struct pstate {
-	struct run *run;
-	const struct scn_proc *sp;
-	struct pvar vars[MAX_VARS];
-	unsigned nvars;
-	unsigned rec;			/* index in run->res->recs */
-	/* Threads started and not yet joined (the array is run-owned). */
-	int *tids;
-	unsigned ntids, captids;
-	int last_child;
-};
-
-struct tstate {
-	struct pstate *ps;
-	const struct steplist *list;
-	uint64_t area;			/* descriptor area, mapped on first submit */
-	const struct step *retry_noted;	/* the step whose first ENQCMD retry is in the timeline */
-};
 
 /* ---- bookkeeping ------------------------------------------------------------------ */
 
@@ -127,16 +78,15 @@ static unsigned new_record(struct run *run, const char *name, int parent)
  * which can happen whenever this thread sleeps: never keep the pointer
  * across a call that may block.
  */
-static struct proc_record *rec_of(struct pstate *ps)
+struct proc_record *rec_of(struct pstate *ps)
 {
 	return &ps->run->res->recs[ps->rec];
 }
 
-__attribute__((format(printf, 3, 4)))
-static void step_error(struct pstate *ps, const struct step *st, const char *fmt, ...)
+void step_error(struct pstate *ps, const struct step *st, const char *fmt, ...)
 {
 	struct run_result *r = ps->run->res;
-	char msg[120];
+	char msg[200];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -147,7 +97,7 @@ static void step_error(struct pstate *ps, const struct step *st, const char *fmt
 	sva_journal(sva_system_sim(ps->run->sys), ps->sp->name, "step %s failed: %s", st->path, msg);
 }
 
-static struct pvar *var(struct pstate *ps, const struct step *st, const char *name, bool want_wq)
+struct pvar *scn_var(struct pstate *ps, const struct step *st, const char *name, bool want_wq)
 {
 	for (unsigned i = 0; i < ps->nvars; i++)
 		if (!strcmp(ps->vars[i].name, name)) {
@@ -292,15 +242,28 @@ static void fill_desc(struct dsa_hw_desc *d, const struct step *st, uint64_t src
  * kernel counts the retries; the timeline gets the first one of each
  * thread's step, not one line per refusal.
  */
-static int push(struct tstate *ts, const struct step *st, const struct pvar *wq, uint64_t desc)
+int scn_push(struct tstate *ts, const struct step *st, const struct pvar *wq, uint64_t desc,
+	     enum scn_path path, bool once, int *err)
 {
 	struct pstate *ps = ts->ps;
 	unsigned tries = 0;
+	int64_t w;
 	int r;
 
-	if (wq->dedicated)
+	if (path == PATH_DEFAULT)
+		path = wq->dedicated ? PATH_MOVDIR64B : PATH_ENQCMD;
+	if (path == PATH_MOVDIR64B)
 		return sva_movdir64b(wq->portal, desc);
+	if (path == PATH_WRITE) {
+		w = sva_write(wq->fd, desc, 64);
+		if (w == 64)
+			return 0;
+		*err = w < 0 ? (int)-w : EIO;
+		return 1;
+	}
 	while ((r = sva_enqcmd(wq->portal, desc)) == 1) {
+		if (once)
+			return 1;
 		if (ts->retry_noted != st) {
 			ts->retry_noted = st;
 			sva_journal(ps->run->k->sim, sva_thread_current(ps->run->k)->name,
@@ -314,6 +277,11 @@ static int push(struct tstate *ts, const struct step *st, const struct pvar *wq,
 		sva_spin(200);		/* back off, then try again */
 	}
 	return r;
+}
+
+static int push(struct tstate *ts, const struct step *st, const struct pvar *wq, uint64_t desc)
+{
+	return scn_push(ts, st, wq, desc, PATH_DEFAULT, false, NULL);
 }
 
 /* Where descriptor @i of a step reads or writes in @b: the walk of docs/scenarios.md. */
@@ -380,6 +348,36 @@ static bool verify_unit(const struct step *st, const struct unit *u)
 	return true;
 }
 
+int scn_wait_record(struct tstate *ts, const struct step *st, uint64_t cr, uint8_t *status)
+{
+	struct pstate *ps = ts->ps;
+	sva_time_t limit = ps->run->s->poll_limit ? ps->run->s->poll_limit : POLL_LIMIT;
+	uint64_t since = sva_rdtsc();
+	sva_time_t waited = 0;
+
+	for (;;) {
+		/* UMWAIT: arm first, then look, so a record landing in between is not missed. */
+		if (st->umwait && sva_umonitor(cr))
+			return -EFAULT;
+		if (sva_load(cr, status, 1))
+			return -EFAULT;
+		if (*status)
+			return 0;
+		if (waited >= limit) {
+			step_error(ps, st, "no completion record after %llu ns", (unsigned long long)waited);
+			return -ETIME;
+		}
+		if (st->umwait) {
+			if (sva_umwait(0, since + limit) < 0)
+				return -EFAULT;
+			waited = sva_rdtsc() - since;
+		} else {
+			sva_spin(POLL_NS);
+			waited += POLL_NS;
+		}
+	}
+}
+
 /* Wait for a unit's record; resubmit the rest of a partial memmove. */
 static void complete_unit(struct tstate *ts, const struct step *st, const struct pvar *wq, struct unit *u)
 {
@@ -389,33 +387,9 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 	for (int round = 0; round < 1024; round++) {
 		struct dsa_completion_record cr;
 		uint8_t status = 0;
-		sva_time_t waited = 0;
 
-		sva_time_t limit = ps->run->s->poll_limit ? ps->run->s->poll_limit : POLL_LIMIT;
-		uint64_t since = sva_rdtsc();
-
-		while (!status) {
-			/* UMWAIT: arm first, then look, so a record landing in between is not missed. */
-			if (st->umwait && sva_umonitor(u->cr))
-				return;
-			if (sva_load(u->cr, &status, 1))
-				return;
-			if (status)
-				break;
-			if (waited >= limit) {
-				step_error(ps, st, "no completion record after %llu ns",
-					   (unsigned long long)waited);
-				return;
-			}
-			if (st->umwait) {
-				if (sva_umwait(0, since + limit) < 0)
-					return;
-				waited = sva_rdtsc() - since;
-			} else {
-				sva_spin(POLL_NS);
-				waited += POLL_NS;
-			}
-		}
+		if (scn_wait_record(ts, st, u->cr, &status))
+			return;
 		if (sva_load(u->cr, &cr, sizeof(cr)))
 			return;
 		res->descs_completed += u->batch ? u->nsub : 1;
@@ -464,7 +438,8 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 			}
 			continue;
 		default:
-			step_error(ps, st, "descriptor completed with status 0x%02x", status);
+			step_error(ps, st, "descriptor completed with status 0x%02x (%s)", status,
+				   sva_dsa_status_name(status));
 			u->busy = false;
 			return;
 		}
@@ -472,10 +447,24 @@ static void complete_unit(struct tstate *ts, const struct step *st, const struct
 	step_error(ps, st, "too many resubmissions");
 }
 
+uint64_t scn_area(struct tstate *ts, const struct step *st)
+{
+	if (!ts->area) {
+		int64_t a = sva_mmap(0, AREA_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_PRIVATE, -1, 0);
+
+		if (a < 0) {
+			step_error(ts->ps, st, "cannot map the descriptor area: %s", strerror((int)-a));
+			return 0;
+		}
+		ts->area = (uint64_t)a;
+	}
+	return ts->area;
+}
+
 static void do_submit(struct tstate *ts, const struct step *st)
 {
 	struct pstate *ps = ts->ps;
-	struct pvar *wq = var(ps, st, st->a, true);
+	struct pvar *wq = scn_var(ps, st, st->a, true);
 	struct pvar *src = NULL, *dst = NULL;
 	unsigned per = st->batch ? st->batch : 1, max_units;
 	struct unit units[MAX_INFLIGHT];
@@ -484,23 +473,16 @@ static void do_submit(struct tstate *ts, const struct step *st)
 
 	if (!wq)
 		return;
-	if (st->run[0] && !(src = var(ps, st, st->run, false)))
+	if (st->run[0] && !(src = scn_var(ps, st, st->run, false)))
 		return;
-	if (st->b[0] && !(dst = var(ps, st, st->b, false)))
+	if (st->b[0] && !(dst = scn_var(ps, st, st->b, false)))
 		return;
 	if ((src && st->size > src->size) || (dst && st->size > dst->size)) {
 		step_error(ps, st, "size %llu is larger than the buffer", (unsigned long long)st->size);
 		return;
 	}
-	if (!ts->area) {
-		int64_t a = sva_mmap(0, AREA_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_PRIVATE, -1, 0);
-
-		if (a < 0) {
-			step_error(ps, st, "cannot map the descriptor area: %s", strerror((int)-a));
-			return;
-		}
-		ts->area = (uint64_t)a;
-	}
+	if (!scn_area(ts, st))
+		return;
 	max_units = st->batch ? MAX_BATCH_INFLIGHT : MAX_INFLIGHT;
 	if (wq->dedicated && max_units > wq->wq_size)
 		max_units = wq->wq_size;	/* posted writes: never more than the WQ holds */
@@ -688,7 +670,7 @@ static void run_step(struct tstate *ts, const struct step *st)
 		return;
 	}
 	case ST_CLOSE:
-		if ((v = var(ps, st, st->a, true))) {
+		if ((v = scn_var(ps, st, st->a, true))) {
 			sva_munmap(v->portal, 4096);
 			sva_close(v->fd);
 			v->name[0] = '\0';
@@ -713,7 +695,7 @@ static void run_step(struct tstate *ts, const struct step *st)
 	case ST_MPROTECT: {
 		uint64_t size = st->size;
 
-		if (!(v = var(ps, st, st->a, false)) || !range_ok(ps, st, v, st->offset, &size))
+		if (!(v = scn_var(ps, st, st->a, false)) || !range_ok(ps, st, v, st->offset, &size))
 			return;
 		r = st->kind == ST_MUNMAP ? sva_munmap(v->addr + st->offset, size)
 					  : sva_mprotect(v->addr + st->offset, size, (int)st->prot);
@@ -722,11 +704,15 @@ static void run_step(struct tstate *ts, const struct step *st)
 		return;
 	}
 	case ST_TOUCH:
-		if ((v = var(ps, st, st->a, false)))
+		if ((v = scn_var(ps, st, st->a, false)))
 			do_touch(ps, st, v);
 		return;
 	case ST_SUBMIT:
 		do_submit(ts, st);
+		return;
+	case ST_DESC:
+	case ST_RAW:
+		scn_run_desc(ts, st);
 		return;
 	case ST_THREAD: {
 		const struct steplist *l = find_list(ps->sp, st->run);
@@ -805,7 +791,7 @@ static void run_step(struct tstate *ts, const struct step *st)
 		struct sva_mm *mm = sva_thread_current(ps->run->k)->proc->mm;
 		uint64_t size = 1;
 
-		if (!(v = var(ps, st, st->a, false)) || !range_ok(ps, st, v, st->offset, &size))
+		if (!(v = scn_var(ps, st, st->a, false)) || !range_ok(ps, st, v, st->offset, &size))
 			return;
 		/* The kernel takes the page away (as migration or kswapd would). */
 		r = st->kind == ST_MIGRATE ? sva_mm_migrate_page(mm, v->addr + st->offset)
@@ -821,16 +807,10 @@ static void run_step(struct tstate *ts, const struct step *st)
 		uint8_t d[64] = { 0 };
 		uint64_t buf;
 
-		if (!(v = var(ps, st, st->a, true)))
+		if (!(v = scn_var(ps, st, st->a, true)))
 			return;
-		if (!ts->area) {
-			int64_t a = sva_mmap(0, AREA_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_PRIVATE, -1, 0);
-
-			if (a < 0)
-				return;
-			ts->area = (uint64_t)a;
-		}
-		buf = ts->area;
+		if (!(buf = scn_area(ts, st)))
+			return;
 		d[7] = DSA_OPCODE_NOOP;
 		sva_store(buf, d, sizeof(d));
 		(void)sva_enqcmd(v->portal, buf);	/* a child without PASID dies here */

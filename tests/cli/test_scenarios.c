@@ -548,11 +548,11 @@ static const struct {
 	  "$.processes[0].main[3] (p): open /dev/dsa/wq9.9: No such file or directory" },
 	/* batch larger than the WQ's max_batch_size (32): the device refuses it */
 	{ RUNTIME("{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"fill\",\"dst\":\"a\",\"size\":64,\"count\":64,\"batch\":64}"),
-	  "$.processes[0].main[3] (p): descriptor completed with status 0x14" },
+	  "$.processes[0].main[3] (p): descriptor completed with status 0x14 (descriptor count out of range)" },
 	/* the fault plan: the first page request group is answered Response Failure */
 	{ RUNTIME_AT("\"faults\": {\"iopf_response_failures\": 1},", "{\"do\":\"mmap\",\"as\":\"b\",\"size\":8192},"
 	  "{\"do\":\"submit\",\"wq\":\"q\",\"op\":\"memmove\",\"src\":\"a\",\"dst\":\"b\",\"size\":8192,\"bof\":true}"),
-	  "$.processes[0].main[4] (p): descriptor completed with status 0xa2" },
+	  "$.processes[0].main[4] (p): descriptor completed with status 0xa2 (address translation failed)" },
 	{ "{\"processes\":[{\"name\":\"p\",\"main\":[{\"do\":\"thread\",\"run\":\"w\"},{\"do\":\"join\"}],"
 	  "\"threads\":{\"w\":[{\"do\":\"close\",\"wq\":\"none\"}]}}]}",
 	  "$.processes[0].threads.w[0] (p): no work queue named \"none\" (define it with open first)" },
