@@ -36,6 +36,15 @@ static int text_only(char *buf, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+/* One read(2), retried on EINTR: 0 with *got bytes (0 at the end), or -EIO said in @err. */
+static int read_some(int fd, char *p, size_t want, ssize_t *got, char *err, size_t errlen)
+{
+	do
+		*got = read(fd, p, want);
+	while (*got < 0 && errno == EINTR);
+	return *got < 0 ? say(err, errlen, -EIO, "read error: %s", strerror(errno)) : 0;
+}
+
 int sva_read_text_file(const char *path, size_t cap, const char *what, char **out,
 		       char *err, size_t errlen)
 {
@@ -81,14 +90,8 @@ int sva_read_text_file(const char *path, size_t cap, const char *what, char **ou
 
 		if (!want)
 			break;
-		n = read(fd, buf + len, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = say(err, errlen, -EIO, "read error: %s", strerror(errno));
-			break;
-		}
-		if (n == 0)
+		rc = read_some(fd, buf + len, want, &n, err, errlen);
+		if (rc || n == 0)
 			break;
 		len += (size_t)n;
 	}
@@ -131,14 +134,8 @@ int sva_read_text_fd(int fd, size_t cap, const char *what, char **out, char *err
 			buf = nb;
 			size = nsize;
 		}
-		n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = say(err, errlen, -EIO, "read error: %s", strerror(errno));
-			break;
-		}
-		if (n == 0)
+		rc = read_some(fd, buf + len, size - 1 - len, &n, err, errlen);
+		if (rc || n == 0)
 			break;
 		len += (size_t)n;
 		if (len > cap) {
